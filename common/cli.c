@@ -1,0 +1,248 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fail.h"
+
+static const char *const size_names[] = {"quick", "book", "large", NULL};
+
+const char *cli_size_name(enum cli_size size) { return size_names[size]; }
+
+bool cli_parse_integer(const char *text, long long min, long long max, long long *out,
+                       char *why, size_t why_size)
+{
+    /* strtoll alone would accept " 12", "+12" and stop silently at "12x". */
+    const char *digits = text[0] == '-' ? text + 1 : text;
+    if (*digits < '0' || *digits > '9') {
+        snprintf(why, why_size, "not an integer");
+        return false;
+    }
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (*end != '\0') {
+        snprintf(why, why_size, "not an integer");
+        return false;
+    }
+    if (errno == ERANGE || value < min || value > max) {
+        snprintf(why, why_size, "must be between %lld and %lld", min, max);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+static enum cli_status bad(char *error, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum cli_status bad(char *error, size_t size, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vsnprintf(error, size, format, args);
+    va_end(args);
+    return CLI_BAD;
+}
+
+static void join_choices(const char *const *choices, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; choices[i] != NULL; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? "|" : "", choices[i]);
+    }
+}
+
+static int find_choice(const char *const *choices, const char *word)
+{
+    for (int i = 0; choices[i] != NULL; i++)
+        if (strcmp(choices[i], word) == 0)
+            return i;
+    return -1;
+}
+
+/* Applies VALUE (NULL for a bare flag) to OPTION. */
+static enum cli_status apply_option(const struct cli_option *option, const char *value,
+                                    char *error, size_t size)
+{
+    char why[128];
+    switch (option->kind) {
+    case CLI_FLAG:
+        if (value != NULL)
+            return bad(error, size, "--%s takes no value (got '%s')", option->name, value);
+        *option->flag = true;
+        break;
+    case CLI_INT: {
+        long long parsed;
+        if (!cli_parse_integer(value, option->min, option->max, &parsed, why, sizeof why))
+            return bad(error, size, "--%s='%s': %s", option->name, value, why);
+        *option->integer = parsed;
+        break;
+    }
+    case CLI_CHOICE: {
+        int index = find_choice(option->choices, value);
+        if (index < 0) {
+            char words[256];
+            join_choices(option->choices, words, sizeof words);
+            return bad(error, size, "--%s='%s': unknown, expected one of %s", option->name,
+                       value, words);
+        }
+        *option->choice = index;
+        break;
+    }
+    }
+    if (option->given != NULL)
+        *option->given = true;
+    return CLI_RUN;
+}
+
+static const struct cli_option *find_option(const struct cli_option *options, size_t n_options,
+                                            const char *name, size_t name_len)
+{
+    for (size_t i = 0; i < n_options; i++) {
+        const char *candidate = options[i].name;
+        if (strlen(candidate) == name_len && strncmp(candidate, name, name_len) == 0)
+            return &options[i];
+    }
+    return NULL;
+}
+
+static void print_list(const struct cli_program *program, FILE *out)
+{
+    for (size_t i = 0; i < program->n_variants; i++)
+        fprintf(out, "%s\t%s\n", program->variants[i].name, program->variants[i].args);
+}
+
+static void print_option_line(FILE *out, const char *left, const char *help)
+{
+    fprintf(out, "  %-30s %s\n", left, help);
+}
+
+void cli_print_help(const struct cli_program *program, FILE *out)
+{
+    fprintf(out, "usage: %s [OPTION]...%s%s%s\n", program->name,
+            program->positional ? " [" : "", program->positional ? program->positional : "",
+            program->positional ? "]..." : "");
+    fprintf(out, "%s\n\noptions:\n", program->summary);
+    char left[320], help[512];
+    for (size_t i = 0; i < program->n_options; i++) {
+        const struct cli_option *option = &program->options[i];
+        switch (option->kind) {
+        case CLI_FLAG:
+            snprintf(left, sizeof left, "--%s", option->name);
+            snprintf(help, sizeof help, "%s", option->help);
+            break;
+        case CLI_INT:
+            snprintf(left, sizeof left, "--%s=N", option->name);
+            snprintf(help, sizeof help, "%s (%lld..%lld, default %lld)", option->help,
+                     option->min, option->max, *option->integer);
+            break;
+        case CLI_CHOICE: {
+            char words[256];
+            join_choices(option->choices, words, sizeof words);
+            snprintf(left, sizeof left, "--%s=%s", option->name, words);
+            snprintf(help, sizeof help, "%s (default %s)", option->help,
+                     option->choices[*option->choice]);
+            break;
+        }
+        }
+        print_option_line(out, left, help);
+    }
+    print_option_line(out, "--size=quick|book|large",
+                      "quick: for tests; book: the source's parameters (default); large: many cores");
+    print_option_line(out, "--json", "print one JSON object on stdout instead of the human report");
+    print_option_line(out, "--list", "print the variants run_all.sh times: NAME<TAB>ARGS per line");
+    print_option_line(out, "--help", "print this text");
+    fprintf(out, "\nexit status: 0 the answer was checked and is right, 1 it is wrong or the "
+                 "system refused, 2 bad command line\n");
+    if (program->epilogue != NULL)
+        fprintf(out, "\n%s\n", program->epilogue);
+}
+
+static enum cli_status add_positional(const struct cli_program *program, const char *arg,
+                                     struct cli_common *common, char *error, size_t size)
+{
+    if (program->positional == NULL)
+        return bad(error, size, "unexpected argument '%s'", arg);
+    if (common->n_positional == CLI_MAX_POSITIONAL)
+        return bad(error, size, "too many %s arguments (at most %d)", program->positional,
+                   CLI_MAX_POSITIONAL);
+    common->positional[common->n_positional++] = (char *)arg;
+    return CLI_RUN;
+}
+
+enum cli_status cli_parse(const struct cli_program *program, int argc, char **argv,
+                          struct cli_common *common, FILE *out, char *error, size_t error_size)
+{
+    memset(common, 0, sizeof *common);
+    bool wants_help = false, wants_list = false, options_ended = false;
+    int size_index = CLI_SIZE_BOOK;
+    const struct cli_option common_options[] = {
+        {.name = "size", .kind = CLI_CHOICE, .choices = size_names, .choice = &size_index},
+        {.name = "json", .kind = CLI_FLAG, .flag = &common->json},
+        {.name = "help", .kind = CLI_FLAG, .flag = &wants_help},
+        {.name = "list", .kind = CLI_FLAG, .flag = &wants_list},
+    };
+    const size_t n_common = sizeof common_options / sizeof common_options[0];
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        enum cli_status status;
+        if (!options_ended && strcmp(arg, "--") == 0) {
+            options_ended = true;
+            continue;
+        }
+        if (options_ended || strncmp(arg, "--", 2) != 0) {
+            /* "-5" lands here too, so a program taking numbers can say why it is wrong. */
+            if ((status = add_positional(program, arg, common, error, error_size)) != CLI_RUN)
+                return status;
+            continue;
+        }
+        const char *name = arg + 2;
+        const char *equals = strchr(name, '=');
+        size_t name_len = equals ? (size_t)(equals - name) : strlen(name);
+        const char *value = equals ? equals + 1 : NULL;
+        const struct cli_option *option =
+            find_option(program->options, program->n_options, name, name_len);
+        if (option == NULL)
+            option = find_option(common_options, n_common, name, name_len);
+        if (option == NULL)
+            return bad(error, error_size, "unknown option '--%.*s' (see --help)", (int)name_len,
+                       name);
+        if (option->kind != CLI_FLAG && value == NULL) {
+            if (i + 1 == argc)
+                return bad(error, error_size, "--%s needs a value", option->name);
+            value = argv[++i];
+        }
+        if ((status = apply_option(option, value, error, error_size)) != CLI_RUN)
+            return status;
+    }
+    common->size = (enum cli_size)size_index;
+    if (wants_help) {
+        cli_print_help(program, out);
+        return CLI_DONE;
+    }
+    if (wants_list) {
+        print_list(program, out);
+        return CLI_DONE;
+    }
+    return CLI_RUN;
+}
+
+void cli_parse_or_exit(const struct cli_program *program, int argc, char **argv,
+                       struct cli_common *common)
+{
+    fail_set_program(argc > 0 ? argv[0] : program->name);
+    char error[512];
+    switch (cli_parse(program, argc, argv, common, stdout, error, sizeof error)) {
+    case CLI_RUN:
+        return;
+    case CLI_DONE:
+        exit(EXIT_RIGHT);
+    case CLI_BAD:
+        fail_usage("%s", error);
+    }
+}

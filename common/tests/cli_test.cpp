@@ -1,0 +1,180 @@
+// cli: strict parsing of integers, choices, flags and the common options.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+namespace {
+
+bool parses(const char *text, long long min, long long max, long long *out = nullptr)
+{
+    long long value = -12345;
+    char why[128];
+    const bool ok = cli_parse_integer(text, min, max, &value, why, sizeof why);
+    if (out != nullptr)
+        *out = value;
+    return ok;
+}
+
+} // namespace
+
+TEST(ParseInteger, AcceptsPlainDecimalsInRange)
+{
+    long long value = 0;
+    EXPECT_TRUE(parses("1", 1, 10, &value));
+    EXPECT_EQ(value, 1);
+    EXPECT_TRUE(parses("10", 1, 10, &value));
+    EXPECT_EQ(value, 10);
+    EXPECT_TRUE(parses("-3", -5, 5, &value));
+    EXPECT_EQ(value, -3);
+    EXPECT_TRUE(parses("9223372036854775807", 0, 9223372036854775807LL, &value));
+    EXPECT_EQ(value, 9223372036854775807LL);
+}
+
+TEST(ParseInteger, RejectsWhatIsNotExactlyAnInteger)
+{
+    for (const char *text : {"", "abc", "12x", "1e3", " 12", "12 ", "+12", "0x10", "1.5", "-", "--1"})
+        EXPECT_FALSE(parses(text, -100, 100)) << "'" << text << "'";
+}
+
+TEST(ParseInteger, RejectsOutOfRangeAndOverflow)
+{
+    EXPECT_FALSE(parses("0", 1, 10));
+    EXPECT_FALSE(parses("-1", 1, 10));
+    EXPECT_FALSE(parses("11", 1, 10));
+    EXPECT_FALSE(parses("99999999999999999999", 1, 9223372036854775807LL));
+    EXPECT_FALSE(parses("-99999999999999999999", -9223372036854775807LL, 10));
+}
+
+TEST(ParseInteger, SaysWhy)
+{
+    long long value;
+    char why[128];
+    ASSERT_FALSE(cli_parse_integer("abc", 1, 8, &value, why, sizeof why));
+    EXPECT_STREQ(why, "not an integer");
+    ASSERT_FALSE(cli_parse_integer("9", 1, 8, &value, why, sizeof why));
+    EXPECT_STREQ(why, "must be between 1 and 8");
+}
+
+namespace {
+
+const char *const modes[] = {"seq", "threads", nullptr};
+
+// A small program description and a parse of a command line against it.
+struct Parse {
+    int mode = 0;
+    long long workers = 4;
+    bool split = false, workers_given = false;
+    cli_common common{};
+    std::string out;
+    std::string error;
+    cli_status status = CLI_RUN;
+
+    explicit Parse(std::vector<const char *> args, const char *positional = nullptr)
+    {
+        const cli_option options[] = {
+            {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr},
+            {"workers", CLI_INT, "workers", 1, 64, &workers, nullptr, nullptr, nullptr, &workers_given},
+            {"split", CLI_FLAG, "split", 0, 0, nullptr, nullptr, nullptr, &split, nullptr},
+        };
+        const cli_variant variants[] = {{"seq", "--mode=seq"}, {"threads", "--mode=threads"}};
+        const cli_program program = {"demo", "A demo.", positional, "More.", options, 3, variants, 2};
+        args.insert(args.begin(), "demo");
+        char *buffer = nullptr;
+        size_t size = 0;
+        FILE *stream = open_memstream(&buffer, &size);
+        char message[512] = "";
+        status = cli_parse(&program, static_cast<int>(args.size()), const_cast<char **>(args.data()),
+                           &common, stream, message, sizeof message);
+        fclose(stream);
+        out.assign(buffer, size);
+        free(buffer);
+        error = message;
+    }
+};
+
+} // namespace
+
+TEST(Parse, DefaultsWhenNothingIsGiven)
+{
+    Parse parse({});
+    EXPECT_EQ(parse.status, CLI_RUN);
+    EXPECT_EQ(parse.mode, 0);
+    EXPECT_EQ(parse.workers, 4);
+    EXPECT_FALSE(parse.workers_given);
+    EXPECT_EQ(parse.common.size, CLI_SIZE_BOOK);
+    EXPECT_FALSE(parse.common.json);
+}
+
+TEST(Parse, ReadsEqualsAndSeparateValues)
+{
+    Parse parse({"--mode=threads", "--workers", "8", "--split", "--size=quick", "--json"});
+    ASSERT_EQ(parse.status, CLI_RUN) << parse.error;
+    EXPECT_EQ(parse.mode, 1);
+    EXPECT_EQ(parse.workers, 8);
+    EXPECT_TRUE(parse.workers_given);
+    EXPECT_TRUE(parse.split);
+    EXPECT_EQ(parse.common.size, CLI_SIZE_QUICK);
+    EXPECT_TRUE(parse.common.json);
+}
+
+TEST(Parse, RejectsBadValuesNamingTheOption)
+{
+    const std::vector<std::vector<const char *>> bad_lines = {
+        {"--workers=0"}, {"--workers=abc"}, {"--workers=65"}, {"--workers="}, {"--workers"},
+        {"--mode=bogus"}, {"--size=huge"}, {"--split=yes"}, {"--nope"}, {"stray"}, {"-x"},
+    };
+    for (const auto &line : bad_lines) {
+        Parse parse(line);
+        EXPECT_EQ(parse.status, CLI_BAD) << line[0];
+        EXPECT_FALSE(parse.error.empty()) << line[0];
+        EXPECT_EQ(parse.error.find('\n'), std::string::npos) << parse.error;
+    }
+    EXPECT_NE(Parse({"--workers=0"}).error.find("--workers"), std::string::npos);
+    EXPECT_NE(Parse({"--mode=bogus"}).error.find("seq|threads"), std::string::npos);
+    EXPECT_NE(Parse({"--nope"}).error.find("--nope"), std::string::npos);
+}
+
+TEST(Parse, CollectsPositionalsOnlyWhenTheProgramTakesThem)
+{
+    Parse parse({"12", "--json", "-5", "--", "--mode=seq"}, "NUMBER");
+    ASSERT_EQ(parse.status, CLI_RUN) << parse.error;
+    ASSERT_EQ(parse.common.n_positional, 3);
+    EXPECT_STREQ(parse.common.positional[0], "12");
+    EXPECT_STREQ(parse.common.positional[1], "-5");
+    EXPECT_STREQ(parse.common.positional[2], "--mode=seq");
+    EXPECT_EQ(Parse({"12"}).status, CLI_BAD);
+}
+
+TEST(Parse, RefusesTooManyPositionals)
+{
+    std::vector<const char *> many(CLI_MAX_POSITIONAL + 1, "7");
+    EXPECT_EQ(Parse(many, "NUMBER").status, CLI_BAD);
+}
+
+TEST(Parse, HelpShowsEveryOptionAndDefault)
+{
+    Parse parse({"--help"});
+    EXPECT_EQ(parse.status, CLI_DONE);
+    for (const char *expected : {"usage: demo", "--mode=seq|threads", "default seq", "--workers=N",
+                                 "1..64, default 4", "--split", "--size=quick|book|large", "--json",
+                                 "--list", "More."})
+        EXPECT_NE(parse.out.find(expected), std::string::npos) << expected << "\n" << parse.out;
+}
+
+TEST(Parse, ListPrintsNameTabArguments)
+{
+    Parse parse({"--list"});
+    EXPECT_EQ(parse.status, CLI_DONE);
+    EXPECT_EQ(parse.out, "seq\t--mode=seq\nthreads\t--mode=threads\n");
+}
+
+TEST(Parse, SizeNames)
+{
+    EXPECT_STREQ(cli_size_name(CLI_SIZE_QUICK), "quick");
+    EXPECT_STREQ(cli_size_name(CLI_SIZE_BOOK), "book");
+    EXPECT_STREQ(cli_size_name(CLI_SIZE_LARGE), "large");
+}
