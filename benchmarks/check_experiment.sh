@@ -3,6 +3,7 @@
 #   check_experiment.sh variants BIN         every --list variant at quick size
 #   check_experiment.sh bad-input BIN        the bad-input answers all programs share
 #   check_experiment.sh usage-error BIN ARG...  this command line is a usage error
+#   check_experiment.sh python BIN SCRIPT    the Python original's variants at quick size
 set -euo pipefail
 
 readonly LIMIT_S=120
@@ -64,6 +65,21 @@ check_bad_input() {
   check_usage_error "$bin" -- stray-argument
 }
 
+# The Python original: the same --list contract, every variant right at quick
+# size, and the same exit 2 for a bad command line.
+check_python() {
+  local bin=$1 script=$2 name args
+  while IFS=$'\t' read -r name args; do
+    # shellcheck disable=SC2086 # ARGS is a list of words by design
+    timeout "$LIMIT_S" python3 "$script" $args --size=quick >/dev/null ||
+      fail "python $name ($args) exited with $?"
+    echo "ok   $(basename "$script") $name"
+  done < <(python3 "$script" --list)
+  check_usage_error python3 "$script" --mode=no-such-mode
+  check_usage_error python3 "$script" --size=huge
+  [[ -x $bin ]]
+}
+
 main() {
   local what=${1:-} bin=${2:-}
   [[ -x $bin ]] || fail "usage: $0 variants|bad-input|usage-error BIN [ARG...]"
@@ -71,6 +87,7 @@ main() {
     variants) check_variants "$bin" ;;
     bad-input) check_bad_input "$bin" ;;
     usage-error) shift 2 && check_usage_error "$bin" "$@" ;;
+    python) check_python "$bin" "$3" ;;
     *) fail "unknown check '$what'" ;;
   esac
 }

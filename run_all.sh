@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# run_all.sh — install what is missing, build, time every experiment under
+# hyperfine, keep the results and plot them.  See ./run_all.sh --help.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly ROOT
+readonly PRESET=release
+# Tests point these elsewhere so that a test run never touches the user's results.
+RESULTS_DIR=${CONCLAB_RESULTS_DIR:-$ROOT/results}
+PLOTS_DIR=${CONCLAB_PLOTS_DIR:-$ROOT/plots/out}
+BIN_DIR=${CONCLAB_BIN_DIR:-}
+
+SIZE=book
+RUNS=10
+WARMUP=1
+TEST=false
+SELECTED=()
+FAILED=()
+
+usage() {
+  cat <<EOF
+usage: ./run_all.sh [--quick] [--runs N] [EXPERIMENT...]
+       ./run_all.sh --test
+
+Installs what is missing (Debian packages, as root), builds the release preset,
+then for each experiment in build/$PRESET/bin (or only those named): checks
+every variant once (--json, kept), times all variants in one hyperfine call
+(CPython's too, as py-*, when python3 is present), plots them with gnuplot and
+prints a summary.  Results go to results/runs/<time>-<host>/, which becomes
+results/latest only when the run completed without failure; plots are copied
+to plots/out/.
+
+  --quick     quick sizes and 3 runs per variant: a minute or two
+  --runs N    runs per variant for hyperfine (default $RUNS)
+  --test      install, build, and run every test (CTest); nothing is timed
+  --help      this text
+
+exit status: 0 all experiments ran and checked their answers; 1 something
+failed (the others still ran); 2 bad command line.
+EOF
+}
+
+die_usage() {
+  echo "run_all.sh: $*" >&2
+  exit 2
+}
+
+die() {
+  echo "run_all.sh: $*" >&2
+  exit 1
+}
+
+parse_args() {
+  while (($# > 0)); do
+    case $1 in
+      --quick) SIZE=quick RUNS=3 ;;
+      --runs=*) set_runs "${1#--runs=}" ;;
+      --runs)
+        (($# > 1)) || die_usage "--runs needs a value"
+        set_runs "$2"
+        shift
+        ;;
+      --test) TEST=true ;;
+      --help | -h)
+        usage
+        exit 0
+        ;;
+      -*) die_usage "unknown option '$1' (see --help)" ;;
+      *) SELECTED+=("$1") ;;
+    esac
+    shift
+  done
+  [[ $TEST == false || ${#SELECTED[@]} -eq 0 ]] || die_usage "--test runs every test; it takes no experiment names"
+}
+
+set_runs() {
+  if ! [[ $1 =~ ^[0-9]{1,4}$ ]] || (($1 < 2 || $1 > 1000)); then
+    die_usage "--runs='$1': must be an integer between 2 and 1000"
+  fi
+  RUNS=$1
+}
+
+# ---- dependencies ------------------------------------------------------------
+
+# Prints the Debian packages whose command or file is missing here.
+missing_packages() {
+  local entry
+  for entry in cmake:cmake make:make g++:g++ hyperfine:hyperfine gnuplot:gnuplot-nox \
+    jq:jq openssl:openssl python3:python3 setarch:util-linux; do
+    command -v "${entry%%:*}" >/dev/null || echo "${entry#*:}"
+  done
+  [[ -f /usr/include/gtest/gtest.h ]] || echo libgtest-dev
+  [[ -f /usr/include/cjson/cJSON.h ]] || echo libcjson-dev
+}
+
+install_missing() {
+  local packages
+  mapfile -t packages < <(missing_packages)
+  ((${#packages[@]} == 0)) && return 0
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    die "missing: ${packages[*]}; install them with: sudo apt-get install -y ${packages[*]}"
+  fi
+  echo "Installing ${packages[*]} ..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+}
+
+build() {
+  cmake --preset "$PRESET" >/dev/null
+  cmake --build --preset "$PRESET" -j "$(nproc)"
+  BIN_DIR=$ROOT/build/$PRESET/bin
+}
+
+run_tests() {
+  ctest --preset "$PRESET" -j "$(nproc)"
+}
+
+# ---- experiments ---------------------------------------------------------------
+
+# Prints the experiments to run: every program in BIN_DIR, or those selected.
+experiments() {
+  local bin name known=()
+  for bin in "$BIN_DIR"/*; do
+    [[ -f $bin && -x $bin ]] && known+=("$(basename "$bin")")
+  done
+  ((${#known[@]} > 0)) || die "no experiment found in $BIN_DIR"
+  if ((${#SELECTED[@]} == 0)); then
+    printf '%s\n' "${known[@]}"
+    return
+  fi
+  for name in "${SELECTED[@]}"; do
+    [[ -x $BIN_DIR/$name ]] || die_usage "unknown experiment '$name' (known: ${known[*]})"
+    echo "$name"
+  done
+}
+
+# Prints NAME<TAB>COMMAND for every variant of experiment $1: C's from the
+# binary's --list, CPython's from the .py original's when python3 is here.
+variant_commands() {
+  local name=$1 variant args script=$ROOT/benchmarks/$1/$1.py
+  while IFS=$'\t' read -r variant args; do
+    printf '%s\t%q %s --size=%s\n' "$variant" "$BIN_DIR/$name" "$args" "$SIZE"
+  done < <("$BIN_DIR/$name" --list)
+  [[ -f $script ]] && command -v python3 >/dev/null || return 0
+  while IFS=$'\t' read -r variant args; do
+    printf 'py-%s\tpython3 %q %s --size=%s\n' "$variant" "$script" "$args" "$SIZE"
+  done < <(python3 "$script" --list)
+}
+
+# Runs each variant once and keeps what it says; false if any answer is wrong.
+verify_variants() {
+  local dir=$1 variant command ok=true
+  while IFS=$'\t' read -r variant command; do
+    if [[ $variant == py-* ]]; then
+      bash -c "$command" >"$dir/verify-$variant.txt" 2>&1 || ok=false
+    else
+      bash -c "$command --json" >"$dir/verify-$variant.json" 2>"$dir/verify-$variant.err" ||
+        ok=false
+    fi
+    [[ $ok == true ]] || {
+      echo "  $variant: wrong answer or failure, see $dir/verify-$variant.*" >&2
+      return 1
+    }
+  done <"$dir/commands.tsv"
+}
+
+time_variants() {
+  local dir=$1 variant command style=full args=()
+  [[ -t 1 ]] || style=basic
+  while IFS=$'\t' read -r variant command; do
+    args+=(--command-name "$variant" "$command")
+  done <"$dir/commands.tsv"
+  # -N: no shell in between, so millisecond runs are timed without its noise.
+  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style "$style" \
+    --export-json "$dir/hyperfine.json" --export-markdown "$dir/hyperfine.md" "${args[@]}"
+}
+
+# Writes bars.dat from hyperfine's export and draws it.
+plot_variants() {
+  local dir=$1 name=$2
+  jq -r '.results[] | [.command, .median, .min, .max,
+           (if (.command | startswith("py-")) then 2 else 1 end)] | @tsv' \
+    "$dir/hyperfine.json" >"$dir/bars.dat"
+  gnuplot -e "datafile='$dir/bars.dat'; outbase='$dir/$name'; chart_title='$name ($SIZE size, $(nproc) cores)'" \
+    "$ROOT/plots/bars.gp"
+}
+
+# Appends experiment $1's lines to the run's summary: the speedup of each
+# variant is the first variant's median (the sequential reference) over its own.
+summarize() {
+  local dir=$1 name=$2
+  jq -r --arg e "$name" '.results as $r | $r[0].median as $base | $r[] |
+      [$e, .command, (.median * 10000 | round / 10000), (($base / .median) * 100 | round / 100)] | @tsv' \
+    "$dir/hyperfine.json" >>"$RUN_DIR/summary.tsv"
+}
+
+run_experiment() {
+  local name=$1 index=$2 total=$3 dir=$RUN_DIR/$1
+  echo "[$index/$total] $name"
+  mkdir -p "$dir"
+  variant_commands "$name" >"$dir/commands.tsv"
+  verify_variants "$dir" && time_variants "$dir" && plot_variants "$dir" "$name" &&
+    summarize "$dir" "$name"
+}
+
+write_meta() {
+  local commit=unknown dirty=false
+  if git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
+    commit=$(git -C "$ROOT" rev-parse HEAD)
+    [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no) ]] || dirty=true
+  fi
+  jq -n --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg host "$(hostname)" \
+    --arg cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+    --argjson cores "$(nproc)" --arg kernel "$(uname -srm)" \
+    --arg compiler "$(c++ --version | head -n 1)" --arg preset "$PRESET" \
+    --arg commit "$commit" --argjson dirty "$dirty" --arg size "$SIZE" --argjson runs "$RUNS" \
+    --arg hyperfine "$(hyperfine --version)" --arg gnuplot "$(gnuplot --version)" \
+    '{date: $date, host: $host, cpu: $cpu, cores: $cores, kernel: $kernel,
+      compiler: $compiler, build: $preset, git_commit: $commit, git_dirty: $dirty,
+      size: $size, runs: $runs, hyperfine: $hyperfine, gnuplot: $gnuplot}' >"$RUN_DIR/meta.json"
+}
+
+print_summary() {
+  [[ -s $RUN_DIR/summary.tsv ]] || return 0
+  echo
+  { printf 'experiment\tvariant\tmedian_s\tspeedup\n'; cat "$RUN_DIR/summary.tsv"; } | column -t -s $'\t'
+}
+
+# Moves the finished run out of its .partial name; only a run without failure
+# becomes results/latest, and only then are its plots copied to plots/out.
+finish_run() {
+  local final=${RUN_DIR%.partial} plot
+  ((${#FAILED[@]} == 0)) || final=$final-failed
+  mv "$RUN_DIR" "$final"
+  RUN_DIR=$final
+  print_summary
+  if ((${#FAILED[@]} > 0)); then
+    echo "failed: ${FAILED[*]} (results kept in $RUN_DIR; results/latest unchanged)" >&2
+    return 1
+  fi
+  ln -sfn "runs/$(basename "$RUN_DIR")" "$RESULTS_DIR/latest.new"
+  mv -T "$RESULTS_DIR/latest.new" "$RESULTS_DIR/latest"
+  mkdir -p "$PLOTS_DIR"
+  for plot in "$RUN_DIR"/*/*.svg "$RUN_DIR"/*/*.png; do
+    [[ -e $plot ]] || continue
+    cp "$plot" "$PLOTS_DIR/.$(basename "$plot").new"
+    mv "$PLOTS_DIR/.$(basename "$plot").new" "$PLOTS_DIR/$(basename "$plot")"
+  done
+  echo "results: $RESULTS_DIR/latest -> $RUN_DIR; plots: $PLOTS_DIR"
+}
+
+run_benchmarks() {
+  local names index=0
+  mapfile -t names < <(experiments)
+  RUN_DIR=$RESULTS_DIR/runs/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname).partial
+  mkdir -p "$RUN_DIR"
+  trap 'echo "interrupted: partial results left in $RUN_DIR" >&2; exit 130' INT TERM
+  write_meta
+  for name in "${names[@]}"; do
+    index=$((index + 1))
+    run_experiment "$name" "$index" "${#names[@]}" || FAILED+=("$name")
+  done
+  trap - INT TERM
+  finish_run
+}
+
+main() {
+  parse_args "$@"
+  if [[ -n $BIN_DIR ]]; then
+    # Prebuilt binaries (the driver's own test): nothing to install or build.
+    [[ -d $BIN_DIR ]] || die "CONCLAB_BIN_DIR=$BIN_DIR is not a directory"
+  else
+    install_missing
+    build
+  fi
+  if [[ $TEST == true ]]; then
+    run_tests
+  else
+    run_benchmarks
+  fi
+}
+
+main "$@"
