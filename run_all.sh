@@ -10,17 +10,23 @@ readonly PRESET=release
 RESULTS_DIR=${CONCLAB_RESULTS_DIR:-$ROOT/results}
 PLOTS_DIR=${CONCLAB_PLOTS_DIR:-$ROOT/plots/out}
 BIN_DIR=${CONCLAB_BIN_DIR:-}
+TOOLS_DIR=
 
 SIZE=book
 RUNS=10
 WARMUP=1
 TEST=false
+COMPARE=
+THRESHOLD=10
+SAVE_BASELINE=false
 SELECTED=()
+EXPERIMENTS=()
 FAILED=()
 
 usage() {
   cat <<EOF
-usage: ./run_all.sh [--quick] [--runs N] [EXPERIMENT...]
+usage: ./run_all.sh [--quick] [--runs N] [--compare FILE [--threshold PERCENT]]
+                   [--save-baseline] [EXPERIMENT...]
        ./run_all.sh --test
 
 Installs what is missing (Debian packages, as root), builds the release preset,
@@ -33,11 +39,17 @@ to plots/out/.
 
   --quick     quick sizes and 3 runs per variant: a minute or two
   --runs N    runs per variant for hyperfine (default $RUNS)
+  --compare FILE      hold this run's speedups against a baseline summary
+                      (e.g. results/baseline.json); exit 1 on a regression
+  --threshold PERCENT a regression is a drop of more than this (default $THRESHOLD)
+                      with confidence intervals that do not overlap
+  --save-baseline     keep this run's summary as results/baseline.json
   --test      install, build, and run every test (CTest); nothing is timed
   --help      this text
 
-exit status: 0 all experiments ran and checked their answers; 1 something
-failed (the others still ran); 2 bad command line.
+exit status: 0 all experiments ran and checked their answers (and no
+regression against --compare); 1 something failed (the others still ran) or
+regressed; 2 bad command line.
 EOF
 }
 
@@ -62,6 +74,19 @@ parse_args() {
         shift
         ;;
       --test) TEST=true ;;
+      --compare=*) COMPARE=${1#--compare=} ;;
+      --compare)
+        (($# > 1)) || die_usage "--compare needs a file"
+        COMPARE=$2
+        shift
+        ;;
+      --threshold=*) set_threshold "${1#--threshold=}" ;;
+      --threshold)
+        (($# > 1)) || die_usage "--threshold needs a value"
+        set_threshold "$2"
+        shift
+        ;;
+      --save-baseline) SAVE_BASELINE=true ;;
       --help | -h)
         usage
         exit 0
@@ -72,6 +97,16 @@ parse_args() {
     shift
   done
   [[ $TEST == false || ${#SELECTED[@]} -eq 0 ]] || die_usage "--test runs every test; it takes no experiment names"
+  [[ -z $COMPARE || -r $COMPARE ]] || die_usage "--compare: cannot read '$COMPARE'"
+  [[ -z $COMPARE ]] || jq -e '.experiments' "$COMPARE" >/dev/null 2>&1 ||
+    die_usage "--compare: '$COMPARE' is not a summary.json"
+}
+
+set_threshold() {
+  if ! [[ $1 =~ ^[0-9]{1,3}$ ]] || (($1 > 100)); then
+    die_usage "--threshold='$1': must be an integer percentage between 0 and 100"
+  fi
+  THRESHOLD=$1
 }
 
 set_runs() {
@@ -119,21 +154,20 @@ run_tests() {
 
 # ---- experiments ---------------------------------------------------------------
 
-# Prints the experiments to run: every program in BIN_DIR, or those selected.
-experiments() {
+# Sets EXPERIMENTS to the experiments to run: every program in BIN_DIR, or
+# those selected (an unknown name is a usage error).
+find_experiments() {
   local bin name known=()
   for bin in "$BIN_DIR"/*; do
     [[ -f $bin && -x $bin ]] && known+=("$(basename "$bin")")
   done
   ((${#known[@]} > 0)) || die "no experiment found in $BIN_DIR"
-  if ((${#SELECTED[@]} == 0)); then
-    printf '%s\n' "${known[@]}"
-    return
-  fi
+  EXPERIMENTS=("${known[@]}")
+  ((${#SELECTED[@]} > 0)) || return 0
   for name in "${SELECTED[@]}"; do
     [[ -x $BIN_DIR/$name ]] || die_usage "unknown experiment '$name' (known: ${known[*]})"
-    echo "$name"
   done
+  EXPERIMENTS=("${SELECTED[@]}")
 }
 
 # Prints NAME<TAB>COMMAND for every variant of experiment $1: C's from the
@@ -187,22 +221,12 @@ plot_variants() {
     "$ROOT/plots/bars.gp"
 }
 
-# Appends experiment $1's lines to the run's summary: the speedup of each
-# variant is the first variant's median (the sequential reference) over its own.
-summarize() {
-  local dir=$1 name=$2
-  jq -r --arg e "$name" '.results as $r | $r[0].median as $base | $r[] |
-      [$e, .command, (.median * 10000 | round / 10000), (($base / .median) * 100 | round / 100)] | @tsv' \
-    "$dir/hyperfine.json" >>"$RUN_DIR/summary.tsv"
-}
-
 run_experiment() {
   local name=$1 index=$2 total=$3 dir=$RUN_DIR/$1
   echo "[$index/$total] $name"
   mkdir -p "$dir"
   variant_commands "$name" >"$dir/commands.tsv"
-  verify_variants "$dir" && time_variants "$dir" && plot_variants "$dir" "$name" &&
-    summarize "$dir" "$name"
+  verify_variants "$dir" && time_variants "$dir" && plot_variants "$dir" "$name"
 }
 
 write_meta() {
@@ -222,10 +246,33 @@ write_meta() {
       size: $size, runs: $runs, hyperfine: $hyperfine, gnuplot: $gnuplot}' >"$RUN_DIR/meta.json"
 }
 
-print_summary() {
-  [[ -s $RUN_DIR/summary.tsv ]] || return 0
+# summary.json: medians and speedups with 95 % intervals (conclab-results).
+summarize_run() {
+  "$TOOLS_DIR/conclab-results" summarize "$RUN_DIR"
   echo
-  { printf 'experiment\tvariant\tmedian_s\tspeedup\n'; cat "$RUN_DIR/summary.tsv"; } | column -t -s $'\t'
+  jq -r '"experiment\tvariant\tmedian_s\tspeedup\t95% interval",
+      (.experiments | to_entries[] | .key as $e | .value | to_entries[] |
+       [$e, .key, (.value.median_s | . * 10000 | round / 10000),
+        (.value.speedup | . * 100 | round / 100),
+        "\(.value.speedup_low * 100 | round / 100)-\(.value.speedup_high * 100 | round / 100)"]
+       | @tsv)' "$RUN_DIR/summary.json" | column -t -s $'\t'
+}
+
+# One line per experiment and variant of a completed run, for trends over time.
+append_history() {
+  local history=$RESULTS_DIR/history.csv
+  [[ -s $history ]] ||
+    echo "date,git_commit,host,cores,size,experiment,variant,median_s,speedup,speedup_low,speedup_high" >"$history"
+  jq -r '.meta as $m | .experiments | to_entries[] | .key as $e | .value | to_entries[] |
+      [$m.date, $m.git_commit, $m.host, $m.cores, $m.size, $e, .key, .value.median_s,
+       .value.speedup, .value.speedup_low, .value.speedup_high] | @csv' \
+    "$RUN_DIR/summary.json" >>"$history"
+}
+
+# Copies FILE to TARGET through a temporary name, so TARGET is never half written.
+replace_file() {
+  cp "$1" "$2.new"
+  mv "$2.new" "$2"
 }
 
 # Moves the finished run out of its .partial name; only a run without failure
@@ -235,35 +282,45 @@ finish_run() {
   ((${#FAILED[@]} == 0)) || final=$final-failed
   mv "$RUN_DIR" "$final"
   RUN_DIR=$final
-  print_summary
   if ((${#FAILED[@]} > 0)); then
     echo "failed: ${FAILED[*]} (results kept in $RUN_DIR; results/latest unchanged)" >&2
     return 1
   fi
   ln -sfn "runs/$(basename "$RUN_DIR")" "$RESULTS_DIR/latest.new"
   mv -T "$RESULTS_DIR/latest.new" "$RESULTS_DIR/latest"
+  append_history
   mkdir -p "$PLOTS_DIR"
   for plot in "$RUN_DIR"/*/*.svg "$RUN_DIR"/*/*.png; do
-    [[ -e $plot ]] || continue
-    cp "$plot" "$PLOTS_DIR/.$(basename "$plot").new"
-    mv "$PLOTS_DIR/.$(basename "$plot").new" "$PLOTS_DIR/$(basename "$plot")"
+    [[ -e $plot ]] && replace_file "$plot" "$PLOTS_DIR/$(basename "$plot")"
   done
+  if [[ $SAVE_BASELINE == true ]]; then
+    replace_file "$RUN_DIR/summary.json" "$RESULTS_DIR/baseline.json"
+    echo "baseline: $RESULTS_DIR/baseline.json"
+  fi
   echo "results: $RESULTS_DIR/latest -> $RUN_DIR; plots: $PLOTS_DIR"
 }
 
+compare_with_baseline() {
+  [[ -n $COMPARE ]] || return 0
+  echo
+  "$TOOLS_DIR/conclab-results" compare "$COMPARE" "$RUN_DIR/summary.json" --threshold="$THRESHOLD"
+}
+
 run_benchmarks() {
-  local names index=0
-  mapfile -t names < <(experiments)
+  local name index=0
+  find_experiments
   RUN_DIR=$RESULTS_DIR/runs/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname).partial
   mkdir -p "$RUN_DIR"
   trap 'echo "interrupted: partial results left in $RUN_DIR" >&2; exit 130' INT TERM
   write_meta
-  for name in "${names[@]}"; do
+  for name in "${EXPERIMENTS[@]}"; do
     index=$((index + 1))
-    run_experiment "$name" "$index" "${#names[@]}" || FAILED+=("$name")
+    run_experiment "$name" "$index" "${#EXPERIMENTS[@]}" || FAILED+=("$name")
   done
+  summarize_run
   trap - INT TERM
   finish_run
+  compare_with_baseline
 }
 
 main() {
@@ -275,6 +332,7 @@ main() {
     install_missing
     build
   fi
+  TOOLS_DIR=$(dirname "$BIN_DIR")/tools
   if [[ $TEST == true ]]; then
     run_tests
   else

@@ -13,8 +13,8 @@ main() {
   local run_all=$1 bin_dir=$2 name=$3 latest variant
   SCRATCH=$(mktemp -d)
   trap 'rm -rf "$SCRATCH"' EXIT
-  CONCLAB_BIN_DIR=$bin_dir CONCLAB_RESULTS_DIR=$SCRATCH/results CONCLAB_PLOTS_DIR=$SCRATCH/plots \
-    "$run_all" --quick --runs 2 "$name" || fail "run_all.sh exited with $?"
+  export CONCLAB_BIN_DIR=$bin_dir CONCLAB_RESULTS_DIR=$SCRATCH/results CONCLAB_PLOTS_DIR=$SCRATCH/plots
+  "$run_all" --quick --runs 2 --save-baseline "$name" || fail "run_all.sh exited with $?"
 
   latest=$SCRATCH/results/latest
   [[ -L $latest && -d $latest ]] || fail "results/latest is not a link to the run"
@@ -29,9 +29,28 @@ main() {
   for plot in "$latest/$name/$name.svg" "$latest/$name/$name.png" "$SCRATCH/plots/$name.png"; do
     [[ -s $plot ]] || fail "plot $plot missing"
   done
-  grep -q "^$name" "$latest/summary.tsv" || fail "summary.tsv has no line for $name"
+  jq -e --arg e "$name" '.experiments[$e] | to_entries | length > 0 and
+      all(.[]; .value.speedup_low <= .value.speedup and .value.speedup <= .value.speedup_high)' \
+    "$latest/summary.json" >/dev/null || fail "summary.json has no speedups for $name"
   [[ -z $(find "$SCRATCH/results/runs" -name '*.partial') ]] || fail "a .partial run was left"
-  echo "ok   run_all.sh --quick $name: results, verification, hyperfine export and plots"
+  echo "ok   run_all.sh --quick $name: results, verification, hyperfine export, summary, plots"
+
+  # A second run: compared with the first (saved as the baseline), two points of history.
+  sleep 1 # run folders are named by the second
+  "$run_all" --quick --runs 2 --compare "$SCRATCH/results/baseline.json" --threshold 100 "$name" ||
+    fail "second run with --compare exited with $?"
+  [[ $(find "$SCRATCH/results/runs" -mindepth 1 -maxdepth 1 | wc -l) -eq 2 ]] || fail "not two runs"
+  [[ $(cut -d, -f1 "$SCRATCH/results/history.csv" | sort -u | wc -l) -eq 3 ]] ||
+    fail "history.csv does not hold a header and two dates"
+  echo "ok   a second run compared with the baseline; history has two runs"
+
+  local status=0
+  "$run_all" --quick --nonsense 2>/dev/null || status=$?
+  [[ $status -eq 2 ]] || fail "an unknown option: exit $status, expected 2"
+  status=0
+  "$run_all" --quick no-such-experiment 2>/dev/null || status=$?
+  [[ $status -eq 2 ]] || fail "an unknown experiment: exit $status, expected 2"
+  echo "ok   bad command lines: exit 2"
 }
 
 main "$@"

@@ -1,0 +1,52 @@
+/* stats — the few statistics that results need: medians, spreads, a
+ * confidence interval for a speedup, and the verdict on a change. */
+#ifndef CONCLAB_STATS_H
+#define CONCLAB_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Median of VALUES[0..N), N >= 1; VALUES is left as it was. */
+double stats_median(const double *values, size_t n);
+
+/* Arithmetic mean of VALUES[0..N), N >= 1. */
+double stats_mean(const double *values, size_t n);
+
+/* Sample standard deviation (divisor N - 1); 0 when N < 2. */
+double stats_stddev(const double *values, size_t n);
+
+struct stats_interval {
+    double low, high;
+};
+
+/* The 95 % percentile-bootstrap interval of the speedup
+ * median(BASE) / median(VARIANT): RESAMPLES times, each sample is redrawn
+ * with replacement, the ratio of the redrawn medians recorded; the interval
+ * spans the 2.5th to the 97.5th percentile of those ratios.  The random
+ * stream starts from SEED, so the same times always give the same interval.
+ * N_BASE, N_VARIANT >= 1; RESAMPLES >= 40. */
+struct stats_interval stats_speedup_interval(const double *base, size_t n_base,
+                                             const double *variant, size_t n_variant,
+                                             unsigned resamples, uint64_t seed);
+
+enum stats_verdict { STATS_SAME, STATS_REGRESSION, STATS_IMPROVEMENT };
+
+/* Judges a speedup NOW against BASELINE.  A regression needs both: NOW is
+ * lower by more than THRESHOLD (a fraction: 0.10 for 10 %), and NOW's whole
+ * interval lies below BASELINE's, so noise alone cannot trip it.  An
+ * improvement is the mirror image.  Anything else is STATS_SAME. */
+enum stats_verdict stats_judge(double baseline, struct stats_interval baseline_ci, double now,
+                               struct stats_interval now_ci, double threshold);
+
+/* "same", "REGRESSION" or "improved". */
+const char *stats_verdict_name(enum stats_verdict verdict);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
