@@ -22,6 +22,7 @@ SAVE_BASELINE=false
 SELECTED=()
 EXPERIMENTS=()
 FAILED=()
+REGRESSED=false
 
 usage() {
   cat <<EOF
@@ -192,6 +193,7 @@ verify_variants() {
     else
       bash -c "$command --json" >"$dir/verify-$variant.json" 2>"$dir/verify-$variant.err" ||
         ok=false
+      [[ -s $dir/verify-$variant.err ]] || rm -f "$dir/verify-$variant.err"
     fi
     [[ $ok == true ]] || {
       echo "  $variant: wrong answer or failure, see $dir/verify-$variant.*" >&2
@@ -258,15 +260,40 @@ summarize_run() {
        | @tsv)' "$RUN_DIR/summary.json" | column -t -s $'\t'
 }
 
-# One line per experiment and variant of a completed run, for trends over time.
-append_history() {
-  local history=$RESULTS_DIR/history.csv
-  [[ -s $history ]] ||
-    echo "date,git_commit,host,cores,size,experiment,variant,median_s,speedup,speedup_low,speedup_high" >"$history"
-  jq -r '.meta as $m | .experiments | to_entries[] | .key as $e | .value | to_entries[] |
-      [$m.date, $m.git_commit, $m.host, $m.cores, $m.size, $e, .key, .value.median_s,
-       .value.speedup, .value.speedup_low, .value.speedup_high] | @csv' \
-    "$RUN_DIR/summary.json" >>"$history"
+# One JSON line per experiment and variant of this run: the history's records.
+history_lines() {
+  jq -c '.meta as $m | .experiments | to_entries[] | .key as $e | .value | to_entries[] |
+      {date: $m.date, git_commit: $m.git_commit, host: $m.host, cores: $m.cores, size: $m.size,
+       experiment: $e, variant: .key}
+      + (.value | {baseline, median_s, speedup, speedup_low, speedup_high})' "$RUN_DIR/summary.json"
+}
+
+# Draws, for each experiment of this run, the speedups of its parallel variants
+# over the runs in history made on this host at this size, this run last.
+plot_trends() {
+  local name data blocks baseline=$RESULTS_DIR/baseline.json
+  [[ -n $COMPARE ]] && baseline=$COMPARE
+  [[ -r $baseline ]] || baseline=/dev/null
+  { cat "$RESULTS_DIR/history.jsonl" 2>/dev/null || true; history_lines; } >"$RUN_DIR/trend.jsonl"
+  for name in "${EXPERIMENTS[@]}"; do
+    [[ -d $RUN_DIR/$name ]] || continue
+    data=$RUN_DIR/$name/trend.dat
+    jq -rn --arg e "$name" --arg host "$(hostname)" --arg size "$SIZE" --slurpfile base "$baseline" '
+        [inputs | select(.experiment == $e and .host == $host and .size == $size
+                         and .variant != .baseline)] as $rows
+        | ($rows | map(.date) | unique) as $dates
+        | ($rows | map(.variant) | unique)[] as $v
+        | ($base[0].experiments[$e][$v].speedup // "NaN") as $b
+        | "\"\($v)\"",
+          ($rows[] | select(.variant == $v) | .date as $d
+           | "\($dates | index($d) + 1) \(.speedup) \(.speedup_low) \(.speedup_high) \($b)"),
+          "", ""' "$RUN_DIR/trend.jsonl" >"$data"
+    blocks=$(grep -c '^"' "$data" || true)
+    ((blocks > 0)) || continue
+    gnuplot -e "datafile='$data'; outbase='$RUN_DIR/$name/$name-trend'; blocks=$blocks; chart_title='$name: speedup over runs ($SIZE size, $(hostname))'" \
+      "$ROOT/plots/trend.gp"
+  done
+  rm -f "$RUN_DIR/trend.jsonl"
 }
 
 # Copies FILE to TARGET through a temporary name, so TARGET is never half written.
@@ -288,7 +315,7 @@ finish_run() {
   fi
   ln -sfn "runs/$(basename "$RUN_DIR")" "$RESULTS_DIR/latest.new"
   mv -T "$RESULTS_DIR/latest.new" "$RESULTS_DIR/latest"
-  append_history
+  history_lines >>"$RESULTS_DIR/history.jsonl"
   mkdir -p "$PLOTS_DIR"
   for plot in "$RUN_DIR"/*/*.svg "$RUN_DIR"/*/*.png; do
     [[ -e $plot ]] && replace_file "$plot" "$PLOTS_DIR/$(basename "$plot")"
@@ -300,10 +327,60 @@ finish_run() {
   echo "results: $RESULTS_DIR/latest -> $RUN_DIR; plots: $PLOTS_DIR"
 }
 
+# Holds this run against --compare's baseline: the verdicts go to compare.txt,
+# and a regression makes the script's exit status 1.
 compare_with_baseline() {
   [[ -n $COMPARE ]] || return 0
+  local status=0
+  "$TOOLS_DIR/conclab-results" compare "$COMPARE" "$RUN_DIR/summary.json" \
+    --threshold="$THRESHOLD" >"$RUN_DIR/compare.txt" || status=$?
   echo
-  "$TOOLS_DIR/conclab-results" compare "$COMPARE" "$RUN_DIR/summary.json" --threshold="$THRESHOLD"
+  cat "$RUN_DIR/compare.txt"
+  case $status in
+    0) ;;
+    1) REGRESSED=true ;;
+    *) die "comparing with $COMPARE failed" ;;
+  esac
+}
+
+# The speedup table of experiment $1 in Markdown.
+speedup_table() {
+  jq -r --arg e "$1" '"| variant | median (s) | speedup | 95 % interval |", "|---|---|---|---|",
+      (.experiments[$e] // {} | to_entries[] | .value as $v |
+       "| \(.key) | \($v.median_s * 10000 | round / 10000) | \($v.speedup * 100 | round / 100) " +
+       "| \($v.speedup_low * 100 | round / 100) – \($v.speedup_high * 100 | round / 100) |")' \
+    "$RUN_DIR/summary.json"
+}
+
+# REPORT.md: the page to project in class, with every chart of the run.
+write_report() {
+  local name
+  {
+    echo "# conclab run $(basename "${RUN_DIR%.partial}")"
+    echo
+    jq -r '"Machine: \(.cpu), \(.cores) cores, \(.kernel). Compiler: \(.compiler), \(.build) build. " +
+        "Commit \(.git_commit[0:12])\(if .git_dirty then " with uncommitted changes" else "" end). " +
+        "Size \(.size), \(.runs) runs per variant, \(.date)."' "$RUN_DIR/meta.json"
+    echo
+    echo "Speedup = median of the sequential variant / median of the variant, both from this run;"
+    jq -r '"intervals: \(.ci_method)."' "$RUN_DIR/summary.json"
+    if [[ -f $RUN_DIR/compare.txt ]]; then
+      printf '\n## Against the baseline (%s, threshold %s %%)\n\n```\n' "$COMPARE" "$THRESHOLD"
+      cat "$RUN_DIR/compare.txt"
+      echo '```'
+    fi
+    for name in "${EXPERIMENTS[@]}"; do
+      printf '\n## %s\n\n' "$name"
+      if [[ ! -f $RUN_DIR/$name/$name.svg ]]; then
+        echo "**Failed**: see \`$name/verify-*\`."
+        continue
+      fi
+      printf '![%s](%s/%s.svg)\n\n' "$name" "$name" "$name"
+      speedup_table "$name"
+      [[ -f $RUN_DIR/$name/$name-trend.svg ]] &&
+        printf '\n![%s over runs](%s/%s-trend.svg)\n' "$name" "$name" "$name"
+    done
+  } >"$RUN_DIR/REPORT.md"
 }
 
 run_benchmarks() {
@@ -318,9 +395,12 @@ run_benchmarks() {
     run_experiment "$name" "$index" "${#EXPERIMENTS[@]}" || FAILED+=("$name")
   done
   summarize_run
+  compare_with_baseline
+  plot_trends
+  write_report
   trap - INT TERM
   finish_run
-  compare_with_baseline
+  [[ $REGRESSED == false ]] || die "a speedup regressed against $COMPARE"
 }
 
 main() {

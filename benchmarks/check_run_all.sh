@@ -40,9 +40,15 @@ main() {
   "$run_all" --quick --runs 2 --compare "$SCRATCH/results/baseline.json" --threshold 100 "$name" ||
     fail "second run with --compare exited with $?"
   [[ $(find "$SCRATCH/results/runs" -mindepth 1 -maxdepth 1 | wc -l) -eq 2 ]] || fail "not two runs"
-  [[ $(cut -d, -f1 "$SCRATCH/results/history.csv" | sort -u | wc -l) -eq 3 ]] ||
-    fail "history.csv does not hold a header and two dates"
-  echo "ok   a second run compared with the baseline; history has two runs"
+  [[ $(jq -r .date "$SCRATCH/results/history.jsonl" | sort -u | wc -l) -eq 2 ]] ||
+    fail "history.jsonl does not hold two runs"
+  latest=$SCRATCH/results/latest
+  [[ -s $latest/compare.txt && -s $latest/$name/$name-trend.png ]] || fail "no verdicts or trend plot"
+  local image
+  for image in $(grep -o '([^)]*\.svg)' "$latest/REPORT.md" | tr -d '()'); do
+    [[ -s $latest/$image ]] || fail "REPORT.md shows $image, which is missing"
+  done
+  echo "ok   a second run compared with the baseline; history has two runs; REPORT.md complete"
 
   local status=0
   "$run_all" --quick --nonsense 2>/dev/null || status=$?
