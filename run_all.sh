@@ -45,7 +45,8 @@ to plots/out/.
   --threshold PERCENT a regression is a drop of more than this (default $THRESHOLD)
                       with confidence intervals that do not overlap
   --save-baseline     keep this run's summary as results/baseline.json
-  --test      install, build, and run every test (CTest); nothing is timed
+  --test      install, build, and run every test (CTest) on the release build
+              and again under the asan and tsan presets; nothing is timed
   --help      this text
 
 exit status: 0 all experiments ran and checked their answers (and no
@@ -123,7 +124,7 @@ set_runs() {
 missing_packages() {
   local entry
   for entry in cmake:cmake make:make g++:g++ hyperfine:hyperfine gnuplot:gnuplot-nox \
-    jq:jq openssl:openssl python3:python3 setarch:util-linux; do
+    jq:jq openssl:openssl python3:python3 valgrind:valgrind setarch:util-linux; do
     command -v "${entry%%:*}" >/dev/null || echo "${entry#*:}"
   done
   [[ -f /usr/include/gtest/gtest.h ]] || echo libgtest-dev
@@ -149,8 +150,21 @@ build() {
   BIN_DIR=$ROOT/build/$PRESET/bin
 }
 
+# The whole suite three times: the release build (with valgrind's memcheck),
+# then under AddressSanitizer + UBSan and under ThreadSanitizer.  Any report
+# fails the run (the presets set halt_on_error and -fno-sanitize-recover).
 run_tests() {
-  ctest --preset "$PRESET" -j "$(nproc)"
+  local preset
+  for preset in "$PRESET" asan tsan; do
+    echo "== tests: $preset =="
+    if [[ $preset != "$PRESET" ]]; then
+      cmake --preset "$preset" >/dev/null
+      cmake --build --preset "$preset" -j "$(nproc)"
+    fi
+    # setarch -R turns off address-space randomisation, without which
+    # ThreadSanitizer cannot map its shadow memory on some kernels.
+    setarch "$(uname -m)" -R ctest --preset "$preset" -j "$(nproc)"
+  done
 }
 
 # ---- experiments ---------------------------------------------------------------

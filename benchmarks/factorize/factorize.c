@@ -283,9 +283,12 @@ static size_t start_children(struct plan *plan, const uint64_t *numbers, struct 
             return i;
         }
         if (pid == 0) {
+            /* The child keeps only its own write end: the parent's table of
+             * children and the read ends of its elder siblings are not its own. */
             close(ends[0]);
             for (size_t k = 0; k < i; k++)
                 close(children[k].fd);
+            free(children);
             child_main(&plan->jobs[i], numbers, ends[1]);
         }
         close(ends[1]);
