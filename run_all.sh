@@ -23,6 +23,7 @@ SELECTED=()
 EXPERIMENTS=()
 FAILED=()
 REGRESSED=false
+CHILD_GROUP=
 
 usage() {
   cat <<EOF
@@ -203,9 +204,9 @@ verify_variants() {
   local dir=$1 variant command ok=true
   while IFS=$'\t' read -r variant command; do
     if [[ $variant == py-* ]]; then
-      bash -c "$command" >"$dir/verify-$variant.txt" 2>&1 || ok=false
+      run_stoppable bash -c "$command" >"$dir/verify-$variant.txt" 2>&1 || ok=false
     else
-      bash -c "$command --json" >"$dir/verify-$variant.json" 2>"$dir/verify-$variant.err" ||
+      run_stoppable bash -c "$command --json" >"$dir/verify-$variant.json" 2>"$dir/verify-$variant.err" ||
         ok=false
       [[ -s $dir/verify-$variant.err ]] || rm -f "$dir/verify-$variant.err"
     fi
@@ -223,7 +224,7 @@ time_variants() {
     args+=(--command-name "$variant" "$command")
   done <"$dir/commands.tsv"
   # -N: no shell in between, so millisecond runs are timed without its noise.
-  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style "$style" \
+  run_stoppable hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style "$style" \
     --export-json "$dir/hyperfine.json" --export-markdown "$dir/hyperfine.md" "${args[@]}"
 }
 
@@ -397,12 +398,37 @@ write_report() {
   } >"$RUN_DIR/REPORT.md"
 }
 
+# Runs a command in a process group of its own and waits for it, so that an
+# interruption can stop it together with everything it started.
+run_stoppable() {
+  local status=0
+  setsid "$@" &
+  CHILD_GROUP=$!
+  wait "$CHILD_GROUP" || status=$?
+  CHILD_GROUP=
+  return "$status"
+}
+
+# Ctrl-C or SIGTERM: stop hyperfine and the programs it runs, keep the run
+# folder under an -interrupted name; results/latest and plots stay as they were.
+on_interrupt() {
+  trap '' INT TERM
+  if [[ -n $CHILD_GROUP ]]; then
+    kill -TERM -- "-$CHILD_GROUP" 2>/dev/null || true
+    wait "$CHILD_GROUP" 2>/dev/null || true
+  fi
+  local kept=${RUN_DIR%.partial}-interrupted
+  mv "$RUN_DIR" "$kept" 2>/dev/null || kept=$RUN_DIR
+  echo "run_all.sh: interrupted; partial results kept in $kept, results/latest unchanged" >&2
+  exit 130
+}
+
 run_benchmarks() {
   local name index=0
   find_experiments
   RUN_DIR=$RESULTS_DIR/runs/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname).partial
   mkdir -p "$RUN_DIR"
-  trap 'echo "interrupted: partial results left in $RUN_DIR" >&2; exit 130' INT TERM
+  trap on_interrupt INT TERM
   write_meta
   for name in "${EXPERIMENTS[@]}"; do
     index=$((index + 1))
