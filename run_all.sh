@@ -427,7 +427,9 @@ run_benchmarks() {
   local name index=0
   find_experiments
   RUN_DIR=$RESULTS_DIR/runs/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname).partial
-  mkdir -p "$RUN_DIR"
+  if ! mkdir -p "$RUN_DIR" 2>/dev/null || [[ ! -w $RUN_DIR ]]; then
+    die "cannot write results under $RESULTS_DIR: check its permissions and free space"
+  fi
   trap on_interrupt INT TERM
   write_meta
   for name in "${EXPERIMENTS[@]}"; do

@@ -57,6 +57,13 @@ main() {
   "$run_all" --quick no-such-experiment 2>/dev/null || status=$?
   [[ $status -eq 2 ]] || fail "an unknown experiment: exit $status, expected 2"
   echo "ok   bad command lines: exit 2"
+
+  status=0
+  CONCLAB_RESULTS_DIR=/dev/null/results "$run_all" --quick "$name" 2>"$SCRATCH/err" || status=$?
+  if [[ $status -ne 1 ]] || ! grep -q "cannot write results" "$SCRATCH/err"; then
+    fail "an unwritable results folder: exit $status, $(cat "$SCRATCH/err")"
+  fi
+  echo "ok   an unwritable results folder: a clear error, exit 1"
 }
 
 main "$@"
