@@ -19,6 +19,7 @@ TEST=false
 COMPARE=
 THRESHOLD=10
 SAVE_BASELINE=false
+PYTHON=true
 SELECTED=()
 EXPERIMENTS=()
 FAILED=()
@@ -27,28 +28,30 @@ CHILD_GROUP=
 
 usage() {
   cat <<EOF
-usage: ./run_all.sh [--quick] [--runs N] [--compare FILE [--threshold PERCENT]]
-                   [--save-baseline] [EXPERIMENT...]
+usage: ./run_all.sh [--quick] [--runs N] [--no-python] [--compare FILE
+                   [--threshold PERCENT]] [--save-baseline] [EXPERIMENT...]
        ./run_all.sh --test
 
 Installs what is missing (Debian packages, as root), builds the release preset,
 then for each experiment in build/$PRESET/bin (or only those named): checks
 every variant once (--json, kept), times all variants in one hyperfine call
 (CPython's too, as py-*, when python3 is present), plots them with gnuplot and
-prints a summary.  Results go to results/runs/<time>-<host>/, which becomes
+prints a summary and, where an experiment has a book.json, its source's
+figures beside this machine's (book.md).  Results go to results/runs/<time>-<host>/, which becomes
 results/latest only when the run completed without failure; plots are copied
 to plots/out/.
 
-  --quick     quick sizes and 3 runs per variant: a minute or two
-  --runs N    runs per variant for hyperfine (default $RUNS)
+  --quick             quick sizes and 3 runs per variant: a minute or two
+  --runs N            runs per variant for hyperfine (default $RUNS)
   --compare FILE      hold this run's speedups against a baseline summary
                       (e.g. results/baseline.json); exit 1 on a regression
   --threshold PERCENT a regression is a drop of more than this (default $THRESHOLD)
                       with confidence intervals that do not overlap
   --save-baseline     keep this run's summary as results/baseline.json
-  --test      install, build, and run every test (CTest) on the release build
-              and again under the asan and tsan presets; nothing is timed
-  --help      this text
+  --no-python         time only the C programs, not CPython's originals
+  --test              install, build, and run every test (CTest) on the release
+                      build, then under the asan and tsan presets; times nothing
+  --help              this text
 
 exit status: 0 all experiments ran and checked their answers (and no
 regression against --compare); 1 something failed (the others still ran) or
@@ -90,6 +93,7 @@ parse_args() {
         shift
         ;;
       --save-baseline) SAVE_BASELINE=true ;;
+      --no-python) PYTHON=false ;;
       --help | -h)
         usage
         exit 0
@@ -193,7 +197,7 @@ variant_commands() {
   while IFS=$'\t' read -r variant args; do
     printf '%s\t%q %s --size=%s\n' "$variant" "$BIN_DIR/$name" "$args" "$SIZE"
   done < <("$BIN_DIR/$name" --list)
-  [[ -f $script ]] && command -v python3 >/dev/null || return 0
+  [[ $PYTHON == true && -f $script ]] && command -v python3 >/dev/null || return 0
   while IFS=$'\t' read -r variant args; do
     printf 'py-%s\tpython3 %q %s --size=%s\n' "$variant" "$script" "$args" "$SIZE"
   done < <(python3 "$script" --list)
@@ -367,6 +371,38 @@ speedup_table() {
     "$RUN_DIR/summary.json"
 }
 
+# book.md: for each experiment with a benchmarks/NAME/book.json (the figures
+# its source printed), the source's seconds beside this run's medians of
+# CPython (py-VARIANT), C (VARIANT) and C under the emulated GIL (VARIANT-gil),
+# and each column's speedup over the source's baseline variant.
+write_book_table() {
+  local name book
+  for name in "${EXPERIMENTS[@]}"; do
+    book=$ROOT/benchmarks/$name/book.json
+    [[ -f $book ]] || continue
+    jq -r --arg e "$name" --slurpfile book "$book" '
+        def seconds: if . == null then "–" else "\(. * 1000 | round / 1000) s" end;
+        def ratio($a; $b): if $a == null or $b == null then "–" else "\($a / $b * 100 | round / 100)×" end;
+        .experiments[$e] as $run | $book[0] as $b | ($b.figures_s | keys_unsorted) as $variants
+        | def column($prefix; $suffix): [$variants[] | $run[$prefix + . + $suffix].median_s];
+          # The sequential baseline runs no threads: the GIL changes nothing there.
+          [$variants[] | $run[. + "-gil"].median_s // (if . == $b.baseline then $run[.].median_s else null end)]
+            as $gil
+        | [($b.figures_s | [.[]]), column("py-"; ""), column(""; ""), $gil] as $cols
+        | ($variants | index($b.baseline)) as $base
+        | "### \($e)\n\nSource: \($b.source).\n",
+          "| variant | source | CPython here | C here | C with --gil here |", "|---|---|---|---|---|",
+          ($variants | to_entries[] | .key as $i
+           | "| \(.value) | \([$cols[] | .[$i] | seconds] | join(" | ")) |"),
+          ($variants | to_entries[] | select(.key != $base) | .key as $i
+           | "| speedup \($b.baseline)/\(.value) | \([$cols[] | ratio(.[$base]; .[$i])] | join(" | ")) |"),
+          ""' "$RUN_DIR/summary.json"
+  done >"$RUN_DIR/book.md"
+  [[ -s $RUN_DIR/book.md ]] || { rm -f "$RUN_DIR/book.md" && return 0; }
+  printf '\nThe source beside this machine\n\n'
+  cat "$RUN_DIR/book.md"
+}
+
 # REPORT.md: the page to project in class, with every chart of the run.
 write_report() {
   local name
@@ -379,6 +415,10 @@ write_report() {
     echo
     echo "Speedup = median of the sequential variant / median of the variant, both from this run;"
     jq -r '"intervals: \(.ci_method)."' "$RUN_DIR/summary.json"
+    if [[ -f $RUN_DIR/book.md ]]; then
+      printf '\n## The source beside this machine\n\n'
+      cat "$RUN_DIR/book.md"
+    fi
     if [[ -f $RUN_DIR/compare.txt ]]; then
       printf '\n## Against the baseline (%s, threshold %s %%)\n\n```\n' "$COMPARE" "$THRESHOLD"
       cat "$RUN_DIR/compare.txt"
@@ -439,6 +479,7 @@ run_benchmarks() {
   summarize_run
   compare_with_baseline
   plot_trends
+  write_book_table
   write_report
   trap - INT TERM
   finish_run
