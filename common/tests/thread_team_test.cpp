@@ -1,0 +1,82 @@
+// thread_team: every body runs once on its own item, all at the same time,
+// and everything they wrote is visible after the call returns.
+#include <gtest/gtest.h>
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <vector>
+
+#include "clock.h"
+#include "thread_team.h"
+
+namespace {
+
+struct Item {
+    int index = -1;
+    int runs = 0;
+    pthread_t thread{};
+};
+
+void record(void *arg)
+{
+    Item *item = static_cast<Item *>(arg);
+    item->runs++;
+    item->thread = pthread_self();
+}
+
+TEST(ThreadTeam, EveryBodyRunsOnceOnItsOwnItem)
+{
+    std::vector<Item> items(8);
+    thread_team_run(items.size(), record, items.data(), sizeof(Item));
+    for (size_t i = 0; i < items.size(); i++) {
+        EXPECT_EQ(items[i].runs, 1) << "item " << i;
+        EXPECT_FALSE(pthread_equal(items[i].thread, pthread_self())) << "item " << i;
+        for (size_t k = 0; k < i; k++)
+            EXPECT_FALSE(pthread_equal(items[i].thread, items[k].thread));
+    }
+}
+
+TEST(ThreadTeam, ZeroThreadsDoNothing)
+{
+    Item item;
+    thread_team_run(0, record, &item, sizeof item);
+    EXPECT_EQ(item.runs, 0);
+}
+
+// Each body waits until all have arrived: only possible when they run at the
+// same time.  A deadline keeps a broken team from hanging the test.
+struct Meeting {
+    std::atomic<int> *arrived;
+    int expected;
+    bool all_met;
+};
+
+void meet(void *arg)
+{
+    Meeting *meeting = static_cast<Meeting *>(arg);
+    meeting->arrived->fetch_add(1);
+    const double deadline = clock_now() + 10.0;
+    while (meeting->arrived->load() < meeting->expected && clock_now() < deadline)
+        sched_yield();
+    meeting->all_met = meeting->arrived->load() == meeting->expected;
+}
+
+TEST(ThreadTeam, BodiesRunAtTheSameTime)
+{
+    std::atomic<int> arrived{0};
+    std::vector<Meeting> meetings(6, Meeting{&arrived, 6, false});
+    thread_team_run(meetings.size(), meet, meetings.data(), sizeof(Meeting));
+    for (const Meeting &meeting : meetings)
+        EXPECT_TRUE(meeting.all_met);
+}
+
+TEST(ThreadTeamDeathTest, TooManyThreadsAreRefused)
+{
+    Item item;
+    EXPECT_EXIT(thread_team_run(THREAD_TEAM_MAX + 1, record, &item, sizeof item),
+                testing::ExitedWithCode(1), "at most");
+}
+
+} // namespace

@@ -1,0 +1,40 @@
+/* thread_team — run one function in COUNT threads at once and wait for all.
+ *
+ * Every threaded variant has the same shape: start N threads, each on its own
+ * element of an array, then join them all.  Keeping that in one place means
+ * every program joins what it started, also when pthread_create fails half
+ * way, and that a later change to how threads run (an emulated GIL taken on
+ * entry, say) has one place to go.
+ *
+ * The bodies start together: each thread waits at a start gate until all of
+ * them exist.  Creating a thread costs tens to hundreds of microseconds, and
+ * a short body (a million increments take about a millisecond) would
+ * otherwise be finished before its neighbour is created: the threads would
+ * never overlap, and a race or a contended lock would not show.
+ */
+#ifndef CONCLAB_THREAD_TEAM_H
+#define CONCLAB_THREAD_TEAM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The most threads one team may hold; programs refuse more at parse time. */
+#define THREAD_TEAM_MAX 1024
+
+/* Runs BODY(item) in COUNT threads, item k being (char *)ITEMS + k *
+ * ITEM_SIZE; no body starts before all COUNT threads exist, so bodies may
+ * wait for one another.  Returns when every body has returned; what they
+ * wrote to their items is then visible to the caller.  COUNT == 0 does
+ * nothing.  If a thread cannot be created, no body runs: the threads already
+ * created are released without running it and joined, then the program exits
+ * with EXIT_WRONG (fail_code).  COUNT > THREAD_TEAM_MAX exits with EXIT_WRONG. */
+void thread_team_run(size_t count, void (*body)(void *item), void *items, size_t item_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
