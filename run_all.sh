@@ -232,6 +232,27 @@ time_variants() {
     --export-json "$dir/hyperfine.json" --export-markdown "$dir/hyperfine.md" "${args[@]}"
 }
 
+# An experiment that declares a sweep (its --sweep prints arguments with a
+# {workers} placeholder) is also timed at 1..N workers, N the cores online
+# (at least 2), and drawn against Amdahl's law with the fitted serial fraction.
+sweep_workers() {
+  local dir=$1 name=$2 args style=full max
+  args=$("$BIN_DIR/$name" --sweep) || return 1
+  [[ -n $args ]] || return 0
+  [[ -t 1 ]] || style=basic
+  max=$(nproc)
+  ((max >= 2)) || max=2
+  echo "  sweep: $name $args, workers 1..$max"
+  run_stoppable hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style "$style" \
+    --parameter-scan workers 1 "$max" --export-json "$dir/sweep.json" \
+    "$(printf '%q' "$BIN_DIR/$name") $args --size=$SIZE" >/dev/null || return 1
+  jq -r '.results[0].median as $one | .results[] |
+      [(.parameters.workers | tonumber), $one / .median, .median] | @tsv' \
+    "$dir/sweep.json" >"$dir/sweep.dat"
+  gnuplot -e "datafile='$dir/sweep.dat'; outbase='$dir/$name-sweep'; fitfile='$dir/amdahl-fit.txt'; chart_title='$name: speedup against workers ($SIZE size, $(nproc) cores)'" \
+    "$ROOT/plots/amdahl.gp"
+}
+
 # Writes bars.dat from hyperfine's export and draws it.
 plot_variants() {
   local dir=$1 name=$2
@@ -247,7 +268,8 @@ run_experiment() {
   echo "[$index/$total] $name"
   mkdir -p "$dir"
   variant_commands "$name" >"$dir/commands.tsv"
-  verify_variants "$dir" && time_variants "$dir" && plot_variants "$dir" "$name"
+  verify_variants "$dir" && time_variants "$dir" && plot_variants "$dir" "$name" &&
+    sweep_workers "$dir" "$name"
 }
 
 write_meta() {
@@ -432,6 +454,10 @@ write_report() {
       fi
       printf '![%s](%s/%s.svg)\n\n' "$name" "$name" "$name"
       speedup_table "$name"
+      if [[ -f $RUN_DIR/$name/$name-sweep.svg ]]; then
+        printf '\n![%s against workers](%s/%s-sweep.svg)\n\n' "$name" "$name" "$name"
+        printf 'Serial fraction fitted to the sweep (Amdahl): %s\n' "$(cat "$RUN_DIR/$name/amdahl-fit.txt")"
+      fi
       [[ -f $RUN_DIR/$name/$name-trend.svg ]] &&
         printf '\n![%s over runs](%s/%s-trend.svg)\n' "$name" "$name" "$name"
     done

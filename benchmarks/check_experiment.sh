@@ -78,8 +78,9 @@ check_usage_error() {
 }
 
 # The bad command lines to try on BIN, one per line, words separated by tabs,
-# derived from its --help: every numeric option (--name=N, range MIN..MAX)
+# derived from its --help: every integer option (--name=N, range MIN..MAX)
 # gets non-numbers, overflow, empty, and the values just outside its range;
+# every decimal option (--name=X) malformed and overflowing numbers;
 # every choice an unknown word; every flag a value it does not take; then
 # unknown options, missing values and a stray argument.
 bad_command_lines() {
@@ -88,6 +89,10 @@ bad_command_lines() {
     printf '%s\n' "--$option=abc" "--$option=12x" "--$option=1e3" "--$option=" \
       "--$option=99999999999999999999" "--$option=$((min - 1))" "--$option=$((max + 1))" "--$option"
   done < <(sed -n 's/^  --\([a-z0-9-]*\)=N .*(\(-\{0,1\}[0-9]*\)\.\.\([0-9]*\).*/\1 \2 \3/p' <<<"$help")
+  while read -r option; do
+    printf '%s\n' "--$option=abc" "--$option=.5" "--$option=5." "--$option=1e-2" "--$option=" \
+      "--$option=-99999999999999999999" "--$option=99999999999999999999" "--$option"
+  done < <(sed -n 's/^  --\([a-z0-9-]*\)=X .*/\1/p' <<<"$help")
   while read -r option; do
     printf '%s\n' "--$option=no-such-choice" "--$option"
   done < <(sed -n 's/^  --\([a-z0-9-]*\)=[a-z0-9-]*|.*/\1/p' <<<"$help")

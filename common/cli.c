@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,96 @@ bool cli_parse_integer(const char *text, long long min, long long max, long long
     }
     if (errno == ERANGE || value < min || value > max) {
         snprintf(why, why_size, "must be between %lld and %lld", min, max);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+/* 10^DECIMALS for DECIMALS in 0..9. */
+static long long power_of_ten(int decimals)
+{
+    long long power = 1;
+    while (decimals-- > 0)
+        power *= 10;
+    return power;
+}
+
+void cli_format_decimal(long long value, int decimals, char *buf, size_t size)
+{
+    /* Unsigned, so that the smallest long long has a magnitude too. */
+    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value
+                                             : (unsigned long long)value;
+    unsigned long long power = (unsigned long long)power_of_ten(decimals);
+    unsigned long long whole = magnitude / power, fraction = magnitude % power;
+    if (fraction == 0) {
+        snprintf(buf, size, "%s%llu", value < 0 ? "-" : "", whole);
+        return;
+    }
+    while (fraction % 10 == 0) {
+        fraction /= 10;
+        decimals--;
+    }
+    snprintf(buf, size, "%s%llu.%0*llu", value < 0 ? "-" : "", whole, decimals, fraction);
+}
+
+/* True when TEXT is -?DIGITS or -?DIGITS.DIGITS with 1..DECIMALS digits after
+ * the point. */
+static bool is_decimal_syntax(const char *text, int decimals)
+{
+    const char *cursor = text[0] == '-' ? text + 1 : text;
+    size_t whole = strspn(cursor, "0123456789");
+    if (whole == 0)
+        return false;
+    cursor += whole;
+    if (*cursor == '\0')
+        return true;
+    size_t fraction = strspn(cursor + 1, "0123456789");
+    return *cursor == '.' && fraction > 0 && fraction <= (size_t)decimals &&
+           cursor[1 + fraction] == '\0';
+}
+
+/* The digits of TEXT, the point skipped, padded with zeros to DECIMALS digits
+ * after it: TEXT times 10^DECIMALS, sign ignored.  False on overflow. */
+static bool scaled_magnitude(const char *text, int decimals, long long *out)
+{
+    long long value = 0;
+    int after_point = -1;
+    for (const char *c = text[0] == '-' ? text + 1 : text; *c != '\0'; c++) {
+        if (*c == '.') {
+            after_point = 0;
+            continue;
+        }
+        after_point += after_point >= 0;
+        if (value > (LLONG_MAX - (*c - '0')) / 10)
+            return false;
+        value = value * 10 + (*c - '0');
+    }
+    for (int pad = after_point < 0 ? 0 : after_point; pad < decimals; pad++) {
+        if (value > LLONG_MAX / 10)
+            return false;
+        value *= 10;
+    }
+    *out = value;
+    return true;
+}
+
+bool cli_parse_decimal(const char *text, int decimals, long long min, long long max,
+                       long long *out, char *why, size_t why_size)
+{
+    if (!is_decimal_syntax(text, decimals)) {
+        snprintf(why, why_size, "not a decimal number with at most %d digits after the point",
+                 decimals);
+        return false;
+    }
+    long long value = 0;
+    bool fits = scaled_magnitude(text, decimals, &value);
+    value = text[0] == '-' ? -value : value;
+    if (!fits || value < min || value > max) {
+        char low[32], high[32];
+        cli_format_decimal(min, decimals, low, sizeof low);
+        cli_format_decimal(max, decimals, high, sizeof high);
+        snprintf(why, why_size, "must be between %s and %s", low, high);
         return false;
     }
     *out = value;
@@ -82,6 +173,14 @@ static enum cli_status apply_option(const struct cli_option *option, const char 
         *option->integer = parsed;
         break;
     }
+    case CLI_DECIMAL: {
+        long long parsed;
+        if (!cli_parse_decimal(value, option->decimals, option->min, option->max, &parsed, why,
+                               sizeof why))
+            return bad(error, size, "--%s='%s': %s", option->name, value, why);
+        *option->integer = parsed;
+        break;
+    }
     case CLI_CHOICE: {
         int index = find_choice(option->choices, value);
         if (index < 0) {
@@ -116,6 +215,12 @@ static void print_list(const struct cli_program *program, FILE *out)
         fprintf(out, "%s\t%s\n", program->variants[i].name, program->variants[i].args);
 }
 
+static void print_sweep(const struct cli_program *program, FILE *out)
+{
+    if (program->sweep != NULL)
+        fprintf(out, "%s\n", program->sweep);
+}
+
 static void print_option_line(FILE *out, const char *left, const char *help)
 {
     fprintf(out, "  %-30s %s\n", left, help);
@@ -140,6 +245,16 @@ void cli_print_help(const struct cli_program *program, FILE *out)
             snprintf(help, sizeof help, "%s (%lld..%lld, default %lld)", option->help,
                      option->min, option->max, *option->integer);
             break;
+        case CLI_DECIMAL: {
+            char low[32], high[32], initial[32];
+            cli_format_decimal(option->min, option->decimals, low, sizeof low);
+            cli_format_decimal(option->max, option->decimals, high, sizeof high);
+            cli_format_decimal(*option->integer, option->decimals, initial, sizeof initial);
+            snprintf(left, sizeof left, "--%s=X", option->name);
+            snprintf(help, sizeof help, "%s (%s..%s, default %s)", option->help, low, high,
+                     initial);
+            break;
+        }
         case CLI_CHOICE: {
             char words[256];
             join_choices(option->choices, words, sizeof words);
@@ -155,6 +270,11 @@ void cli_print_help(const struct cli_program *program, FILE *out)
                       "quick: for tests; book: the source's parameters (default); large: many cores");
     print_option_line(out, "--json", "print one JSON object on stdout instead of the human report");
     print_option_line(out, "--list", "print the variants run_all.sh times: NAME<TAB>ARGS per line");
+    print_option_line(out, "--sweep",
+                      program->sweep != NULL
+                          ? "print the arguments of one point of the worker sweep: "
+                            "{workers} stands for the number of workers"
+                          : "print the worker sweep's arguments (none for this program)");
     print_option_line(out, "--help", "print this text");
     fprintf(out, "\nexit status: 0 the answer was checked and is right, 1 it is wrong or the "
                  "system refused, 2 bad command line\n");
@@ -178,13 +298,14 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
                           struct cli_common *common, FILE *out, char *error, size_t error_size)
 {
     memset(common, 0, sizeof *common);
-    bool wants_help = false, wants_list = false, options_ended = false;
+    bool wants_help = false, wants_list = false, wants_sweep = false, options_ended = false;
     int size_index = CLI_SIZE_BOOK;
     const struct cli_option common_options[] = {
         {.name = "size", .kind = CLI_CHOICE, .choices = size_names, .choice = &size_index},
         {.name = "json", .kind = CLI_FLAG, .flag = &common->json},
         {.name = "help", .kind = CLI_FLAG, .flag = &wants_help},
         {.name = "list", .kind = CLI_FLAG, .flag = &wants_list},
+        {.name = "sweep", .kind = CLI_FLAG, .flag = &wants_sweep},
     };
     const size_t n_common = sizeof common_options / sizeof common_options[0];
 
@@ -227,6 +348,10 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
     }
     if (wants_list) {
         print_list(program, out);
+        return CLI_DONE;
+    }
+    if (wants_sweep) {
+        print_sweep(program, out);
         return CLI_DONE;
     }
     return CLI_RUN;

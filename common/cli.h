@@ -1,10 +1,11 @@
 /* cli — strict command-line parsing, the same for every conclab program.
  *
- * Every program takes --mode=VARIANT, --size=quick|book|large, --json, --list
- * and --help, plus options of its own described by a table of cli_option.
+ * Every program takes --mode=VARIANT, --size=quick|book|large, --json, --list,
+ * --sweep and --help, plus options of its own described by a table of
+ * cli_option.
  * Options are written --name=value or --name value.  Nothing is guessed: a
- * value that is not exactly an integer in range, an unknown choice, an
- * unknown option, a missing value or an unexpected argument is an error,
+ * value that is not exactly an integer (or decimal) in range, an unknown
+ * choice, an unknown option, a missing value or an unexpected argument is an error,
  * reported in one line that names the option (exit 2 through cli_parse_or_exit).
  */
 #ifndef CONCLAB_CLI_H
@@ -24,6 +25,9 @@ enum cli_kind {
     CLI_FLAG,   /* --name alone; sets *flag */
     CLI_INT,    /* --name=N with min <= N <= max; sets *integer */
     CLI_CHOICE, /* --name=WORD, WORD one of choices; sets *choice to its index */
+    CLI_DECIMAL, /* --name=D.DD with at most `decimals` digits after the point; sets
+                    *integer to the value times 10^decimals (exact, no floating point);
+                    min and max are in those units: 0..1000 with decimals 3 is 0..1 */
 };
 
 struct cli_option {
@@ -36,6 +40,7 @@ struct cli_option {
     int *choice;                /* CLI_CHOICE: holds the default index, receives one */
     bool *flag;                 /* CLI_FLAG: receives true */
     bool *given;                /* optional: set true when the option was on the line */
+    int decimals;               /* CLI_DECIMAL: digits allowed after the point, 1..9 */
 };
 
 /* A variant as run_all.sh times it: NAME and the arguments that select it. */
@@ -53,6 +58,12 @@ struct cli_program {
     size_t n_options;
     const struct cli_variant *variants;
     size_t n_variants;
+    /* The arguments that run one point of a sweep over the number of workers,
+     * with the placeholder {workers} (hyperfine's parameter-scan syntax):
+     * "--mode=threads --workers={workers}".  --sweep prints it on one line, so
+     * a driver can time 1..N workers; NULL: the program has no sweep and
+     * --sweep prints nothing. */
+    const char *sweep;
 };
 
 /* More positional arguments than this are refused: no program needs them. */
@@ -68,7 +79,7 @@ struct cli_common {
 
 enum cli_status {
     CLI_RUN,  /* parsed: run the experiment */
-    CLI_DONE, /* --help or --list was printed on OUT: exit 0 */
+    CLI_DONE, /* --help, --list or --sweep was printed on OUT: exit 0 */
     CLI_BAD,  /* error written to the caller's buffer: exit 2 */
 };
 
@@ -79,8 +90,24 @@ enum cli_status {
 bool cli_parse_integer(const char *text, long long min, long long max, long long *out,
                        char *why, size_t why_size);
 
+/* Parses TEXT as a decimal number with at most DECIMALS (1..9) digits after
+ * the point, and stores it scaled by 10^DECIMALS: "0.05" with DECIMALS 3 gives
+ * 50.  Digits are required before the point, and after it when there is one:
+ * "1", "0.5", "-2.25" are numbers; "", ".5", "5.", "+1", " 1", "1e-2", "0x1",
+ * "1,5" and "0.0501" (DECIMALS 3) are not.  The scaled value must lie in
+ * [MIN, MAX].  On failure returns false and writes why ("not a decimal number
+ * with at most 3 digits after the point", "must be between 0 and 1") into
+ * WHY. */
+bool cli_parse_decimal(const char *text, int decimals, long long min, long long max,
+                       long long *out, char *why, size_t why_size);
+
+/* Writes VALUE / 10^DECIMALS as a decimal without trailing zeros ("0.05",
+ * "1", "-2.5") into BUF. */
+void cli_format_decimal(long long value, int decimals, char *buf, size_t size);
+
 /* Parses ARGV against PROGRAM's options and the common ones, after setting
- * COMMON to its defaults.  --help and --list print on OUT.  On CLI_BAD a
+ * COMMON to its defaults.  --help, --list and --sweep print on OUT; given
+ * together, --help wins over --list and --list over --sweep.  On CLI_BAD a
  * one-line message, without the program's name, is in ERROR. */
 enum cli_status cli_parse(const struct cli_program *program, int argc, char **argv,
                           struct cli_common *common, FILE *out, char *error, size_t error_size);

@@ -61,27 +61,114 @@ TEST(ParseInteger, SaysWhy)
 
 namespace {
 
+bool parses_decimal(const char *text, int decimals, long long min, long long max,
+                    long long *out = nullptr)
+{
+    long long value = -12345;
+    char why[128];
+    const bool ok = cli_parse_decimal(text, decimals, min, max, &value, why, sizeof why);
+    if (out != nullptr)
+        *out = value;
+    return ok;
+}
+
+std::string formatted(long long value, int decimals)
+{
+    char buf[32];
+    cli_format_decimal(value, decimals, buf, sizeof buf);
+    return buf;
+}
+
+} // namespace
+
+TEST(ParseDecimal, ScalesExactly)
+{
+    long long value = 0;
+    EXPECT_TRUE(parses_decimal("0.05", 3, 0, 1000, &value));
+    EXPECT_EQ(value, 50);
+    EXPECT_TRUE(parses_decimal("0.5", 3, 0, 1000, &value));
+    EXPECT_EQ(value, 500);
+    EXPECT_TRUE(parses_decimal("1", 3, 0, 1000, &value));
+    EXPECT_EQ(value, 1000);
+    EXPECT_TRUE(parses_decimal("0", 3, 0, 1000, &value));
+    EXPECT_EQ(value, 0);
+    EXPECT_TRUE(parses_decimal("0.125", 3, 0, 1000, &value));
+    EXPECT_EQ(value, 125);
+    EXPECT_TRUE(parses_decimal("-2.25", 2, -1000, 1000, &value));
+    EXPECT_EQ(value, -225);
+    EXPECT_TRUE(parses_decimal("007.1", 1, 0, 1000, &value));
+    EXPECT_EQ(value, 71);
+}
+
+TEST(ParseDecimal, RejectsWhatIsNotExactlyADecimal)
+{
+    for (const char *text : {"", ".5", "5.", "+1", " 1", "1 ", "1e-2", "0x1", "1,5", "0.0501",
+                             "-", "--1", "1.2.3", "abc", "0.5x", ".", "-.5", "nan", "inf"})
+        EXPECT_FALSE(parses_decimal(text, 3, -1000, 1000)) << "'" << text << "'";
+}
+
+TEST(ParseDecimal, RejectsOutOfRangeAndOverflow)
+{
+    EXPECT_FALSE(parses_decimal("1.001", 3, 0, 1000));
+    EXPECT_FALSE(parses_decimal("2", 3, 0, 1000));
+    EXPECT_FALSE(parses_decimal("-0.001", 3, 0, 1000));
+    EXPECT_FALSE(parses_decimal("9223372036854775.808", 3, 0, 9223372036854775807LL));
+    EXPECT_FALSE(parses_decimal("99999999999999999999", 3, 0, 9223372036854775807LL));
+    long long value = 0;
+    EXPECT_TRUE(parses_decimal("9223372036854775.807", 3, 0, 9223372036854775807LL, &value));
+    EXPECT_EQ(value, 9223372036854775807LL);
+}
+
+TEST(ParseDecimal, SaysWhyInTheUnitsTheUserTyped)
+{
+    long long value;
+    char why[128];
+    ASSERT_FALSE(cli_parse_decimal("0.0501", 3, 0, 1000, &value, why, sizeof why));
+    EXPECT_STREQ(why, "not a decimal number with at most 3 digits after the point");
+    ASSERT_FALSE(cli_parse_decimal("1.5", 3, 0, 1000, &value, why, sizeof why));
+    EXPECT_STREQ(why, "must be between 0 and 1");
+    ASSERT_FALSE(cli_parse_decimal("0.9", 2, 5, 50, &value, why, sizeof why));
+    EXPECT_STREQ(why, "must be between 0.05 and 0.5");
+}
+
+TEST(FormatDecimal, DropsTrailingZeros)
+{
+    EXPECT_EQ(formatted(50, 3), "0.05");
+    EXPECT_EQ(formatted(500, 3), "0.5");
+    EXPECT_EQ(formatted(1000, 3), "1");
+    EXPECT_EQ(formatted(0, 3), "0");
+    EXPECT_EQ(formatted(1234, 3), "1.234");
+    EXPECT_EQ(formatted(-225, 2), "-2.25");
+    EXPECT_EQ(formatted(-5, 3), "-0.005");
+}
+
+namespace {
+
 const char *const modes[] = {"seq", "threads", nullptr};
 
 // A small program description and a parse of a command line against it.
 struct Parse {
     int mode = 0;
     long long workers = 4;
+    long long serial = 50;
     bool split = false, workers_given = false;
     cli_common common{};
     std::string out;
     std::string error;
     cli_status status = CLI_RUN;
 
-    explicit Parse(std::vector<const char *> args, const char *positional = nullptr)
+    explicit Parse(std::vector<const char *> args, const char *positional = nullptr,
+                   const char *sweep = nullptr)
     {
         const cli_option options[] = {
-            {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr},
-            {"workers", CLI_INT, "workers", 1, 64, &workers, nullptr, nullptr, nullptr, &workers_given},
-            {"split", CLI_FLAG, "split", 0, 0, nullptr, nullptr, nullptr, &split, nullptr},
+            {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr, 0},
+            {"workers", CLI_INT, "workers", 1, 64, &workers, nullptr, nullptr, nullptr, &workers_given, 0},
+            {"split", CLI_FLAG, "split", 0, 0, nullptr, nullptr, nullptr, &split, nullptr, 0},
+            {"serial", CLI_DECIMAL, "serial fraction", 0, 1000, &serial, nullptr, nullptr, nullptr, nullptr, 3},
         };
         const cli_variant variants[] = {{"seq", "--mode=seq"}, {"threads", "--mode=threads"}};
-        const cli_program program = {"demo", "A demo.", positional, "More.", options, 3, variants, 2};
+        const cli_program program = {"demo", "A demo.", positional, "More.", options, 4,
+                                     variants, 2, sweep};
         args.insert(args.begin(), "demo");
         char *buffer = nullptr;
         size_t size = 0;
@@ -126,6 +213,7 @@ TEST(Parse, RejectsBadValuesNamingTheOption)
     const std::vector<std::vector<const char *>> bad_lines = {
         {"--workers=0"}, {"--workers=abc"}, {"--workers=65"}, {"--workers="}, {"--workers"},
         {"--mode=bogus"}, {"--size=huge"}, {"--split=yes"}, {"--nope"}, {"stray"}, {"-x"},
+        {"--serial=1.5"}, {"--serial=.5"}, {"--serial="}, {"--serial"}, {"--sweep=yes"},
     };
     for (const auto &line : bad_lines) {
         Parse parse(line);
@@ -136,6 +224,16 @@ TEST(Parse, RejectsBadValuesNamingTheOption)
     EXPECT_NE(Parse({"--workers=0"}).error.find("--workers"), std::string::npos);
     EXPECT_NE(Parse({"--mode=bogus"}).error.find("seq|threads"), std::string::npos);
     EXPECT_NE(Parse({"--nope"}).error.find("--nope"), std::string::npos);
+    EXPECT_EQ(Parse({"--serial=1.5"}).error, "--serial='1.5': must be between 0 and 1");
+}
+
+TEST(Parse, ReadsADecimalOption)
+{
+    Parse parse({"--serial=0.25"});
+    ASSERT_EQ(parse.status, CLI_RUN) << parse.error;
+    EXPECT_EQ(parse.serial, 250);
+    EXPECT_EQ(Parse({"--serial", "1"}).serial, 1000);
+    EXPECT_EQ(Parse({}).serial, 50);
 }
 
 TEST(Parse, CollectsPositionalsOnlyWhenTheProgramTakesThem)
@@ -161,7 +259,7 @@ TEST(Parse, HelpShowsEveryOptionAndDefault)
     EXPECT_EQ(parse.status, CLI_DONE);
     for (const char *expected : {"usage: demo", "--mode=seq|threads", "default seq", "--workers=N",
                                  "1..64, default 4", "--split", "--size=quick|book|large", "--json",
-                                 "--list", "More."})
+                                 "--list", "--sweep", "--serial=X", "0..1, default 0.05", "More."})
         EXPECT_NE(parse.out.find(expected), std::string::npos) << expected << "\n" << parse.out;
 }
 
@@ -170,6 +268,28 @@ TEST(Parse, ListPrintsNameTabArguments)
     Parse parse({"--list"});
     EXPECT_EQ(parse.status, CLI_DONE);
     EXPECT_EQ(parse.out, "seq\t--mode=seq\nthreads\t--mode=threads\n");
+}
+
+TEST(Parse, SweepPrintsTheProgramsSweepOnOneLine)
+{
+    Parse parse({"--sweep"}, nullptr, "--mode=threads --workers={workers}");
+    EXPECT_EQ(parse.status, CLI_DONE);
+    EXPECT_EQ(parse.out, "--mode=threads --workers={workers}\n");
+    EXPECT_TRUE(parse.error.empty());
+}
+
+TEST(Parse, SweepPrintsNothingWhenTheProgramHasNone)
+{
+    Parse parse({"--sweep"});
+    EXPECT_EQ(parse.status, CLI_DONE);
+    EXPECT_EQ(parse.out, "");
+}
+
+TEST(Parse, SweepStillChecksTheRestOfTheLine)
+{
+    EXPECT_EQ(Parse({"--sweep", "--nope"}, nullptr, "--workers={workers}").status, CLI_BAD);
+    EXPECT_EQ(Parse({"--list", "--sweep"}, nullptr, "--workers={workers}").out,
+              "seq\t--mode=seq\nthreads\t--mode=threads\n");
 }
 
 TEST(Parse, SizeNames)
