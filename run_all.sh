@@ -359,7 +359,7 @@ finish_run() {
   history_lines >>"$RESULTS_DIR/history.jsonl"
   mkdir -p "$PLOTS_DIR"
   for plot in "$RUN_DIR"/*/*.svg "$RUN_DIR"/*/*.png; do
-    [[ -e $plot ]] && replace_file "$plot" "$PLOTS_DIR/$(basename "$plot")"
+    if [[ -e $plot ]]; then replace_file "$plot" "$PLOTS_DIR/$(basename "$plot")"; fi
   done
   if [[ $SAVE_BASELINE == true ]]; then
     replace_file "$RUN_DIR/summary.json" "$RESULTS_DIR/baseline.json"
@@ -458,8 +458,9 @@ write_report() {
         printf '\n![%s against workers](%s/%s-sweep.svg)\n\n' "$name" "$name" "$name"
         printf 'Serial fraction fitted to the sweep (Amdahl): %s\n' "$(cat "$RUN_DIR/$name/amdahl-fit.txt")"
       fi
-      [[ -f $RUN_DIR/$name/$name-trend.svg ]] &&
+      if [[ -f $RUN_DIR/$name/$name-trend.svg ]]; then
         printf '\n![%s over runs](%s/%s-trend.svg)\n' "$name" "$name" "$name"
+      fi
     done
   } >"$RUN_DIR/REPORT.md"
 }

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""lifecycle: which states does a thread really pass through, as the kernel sees it?
+
+Seed 003 lists a thread's life as New -> Runnable -> Running <-> Not Running
+-> Dead.  This script walks one threading.Thread through them and reads, at
+each step, the state letter Linux shows in /proc/self/task/<native_id>/stat
+and the thread's CPU time (time.pthread_getcpuclockid).  Under CPython a
+thread that Python calls runnable is often asleep in the kernel: it waits for
+the GIL on a condition variable.  conclab times this file beside the C
+program (as py-walk).
+
+Same command line as the C program: --mode=walk, --size, --list, --json,
+--sleep-ms.  Linux only (it reads /proc).
+Exit status: 0 every state observed, 1 a state not observed, 2 bad command line.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from threading import Lock, Thread
+
+LIMIT_S = 10.0
+POLL_S = 0.0005
+SPIN, SLEEP, WAKE, FINISH = range(4)
+BORN, SLEEPING, LOCKING, RUNNING_AGAIN, ENDING = range(5)
+
+
+class Walker(Thread):
+    """The thread walked through the states: CPU, a sleep, a lock, CPU, return."""
+
+    def __init__(self, sleep_s, gate):
+        super().__init__()
+        self.sleep_s = sleep_s
+        self.gate = gate
+        self.command = SPIN
+        self.phase = BORN
+
+    def spin_until(self, command):
+        while self.command < command:
+            pass
+
+    def run(self):
+        self.spin_until(SLEEP)
+        self.phase = SLEEPING
+        while True:  # sleeps on until the main thread has seen it asleep
+            time.sleep(self.sleep_s)
+            if self.command >= WAKE:
+                break
+        self.phase = LOCKING
+        with self.gate:
+            pass
+        self.phase = RUNNING_AGAIN
+        self.spin_until(FINISH)
+        self.phase = ENDING
+
+
+def task_state(tid):
+    """The state letter of task TID, or '-' when it does not exist."""
+    try:
+        with open(f"/proc/self/task/{tid}/stat", encoding="ascii", errors="replace") as stat:
+            line = stat.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return "-"
+    return line[line.rindex(")") + 2] if ")" in line else "-"
+
+
+def cpu_ms(thread):
+    try:
+        return 1e3 * time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except (OSError, TypeError):
+        return -1.0
+
+
+class Walk:
+    def __init__(self, sleep_s):
+        self.gate = Lock()
+        self.worker = Walker(sleep_s, self.gate)
+        self.start = time.perf_counter()
+        self.states = []
+
+    def observe(self, state, letter, cpu, ok, meaning):
+        self.states.append({"state": state, "kernel": letter, "cpu_ms": cpu, "ok": ok,
+                            "t_ms": 1e3 * (time.perf_counter() - self.start),
+                            "meaning": meaning})
+
+    def wait_for_phase(self, phase):
+        deadline = time.perf_counter() + LIMIT_S
+        while self.worker.phase < phase and time.perf_counter() < deadline:
+            time.sleep(POLL_S)
+
+    def poll_for(self, letter, phase):
+        deadline = time.perf_counter() + LIMIT_S
+        seen = task_state(self.worker.native_id)
+        while seen != letter and self.worker.phase == phase and time.perf_counter() < deadline:
+            time.sleep(POLL_S)
+            seen = task_state(self.worker.native_id)
+        return seen
+
+    def poll_running(self):
+        before, deadline = cpu_ms(self.worker), time.perf_counter() + LIMIT_S
+        while time.perf_counter() < deadline:
+            time.sleep(POLL_S)
+            seen, now = task_state(self.worker.native_id), cpu_ms(self.worker)
+            if seen == "R" and now > before:
+                return seen, now
+        return task_state(self.worker.native_id), cpu_ms(self.worker)
+
+    def run(self):
+        worker = self.worker
+        self.observe("New", "-", -1, worker.native_id is None,
+                     "the Thread object exists; no kernel task yet (native_id is None)")
+        self.gate.acquire()  # the lock the worker will wait on
+        worker.start()
+        letter = task_state(worker.native_id)
+        self.observe("Runnable", letter, cpu_ms(worker), letter != "-",
+                     "start() returned: the task exists (S here often means: waiting for the GIL)")
+        letter, cpu = self.poll_running()
+        self.observe("Running", letter, cpu, letter == "R", "spinning in run(): its CPU time grows")
+        worker.command = SLEEP
+        self.wait_for_phase(SLEEPING)
+        letter = self.poll_for("S", SLEEPING)
+        self.observe("Not Running (sleeping)", letter, cpu_ms(worker), letter == "S",
+                     "in time.sleep(), which releases the GIL")
+        worker.command = WAKE
+        self.wait_for_phase(LOCKING)
+        letter = self.poll_for("S", LOCKING)
+        self.observe("Not Running (waiting on a lock)", letter, cpu_ms(worker), letter == "S",
+                     "blocked acquiring a Lock the main thread holds")
+        self.gate.release()
+        self.wait_for_phase(RUNNING_AGAIN)
+        letter, cpu = self.poll_running()
+        self.observe("Running (again)", letter, cpu, letter == "R", "the lock was released")
+        tid = worker.native_id
+        worker.command = FINISH
+        worker.join()
+        deadline = time.perf_counter() + LIMIT_S
+        while (letter := task_state(tid)) != "-" and time.perf_counter() < deadline:
+            time.sleep(POLL_S)
+        self.observe("Dead", letter, -1, letter == "-" and not worker.is_alive(),
+                     "run() returned and join() is done: the task is gone from /proc")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def error(self, message):
+        sys.stderr.write(f"lifecycle.py: {message}\n")
+        sys.exit(2)
+
+
+def sleep_ms(text):
+    if not text.isdigit() or not 1 <= int(text) <= 10000:
+        raise argparse.ArgumentTypeError(f"'{text}' must be an integer from 1 to 10000")
+    return int(text)
+
+
+def main():
+    parser = OneLineParser(description="Walk one thread through its states and show what the "
+                                       "kernel says at each (seed 003).")
+    parser.add_argument("--mode", choices=["walk"], default="walk")
+    parser.add_argument("--size", choices=["quick", "book", "large"], default="book")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    parser.add_argument("--sleep-ms", type=sleep_ms)
+    args = parser.parse_args()
+    if args.list:
+        print("walk\t--mode=walk")
+        return 0
+    if not os.path.isdir("/proc/self/task"):
+        sys.stderr.write("lifecycle.py: needs Linux's /proc/self/task\n")
+        return 1
+    milliseconds = args.sleep_ms or (20 if args.size == "quick" else 100)
+    walk = Walk(milliseconds / 1e3)
+    walk.run()
+    elapsed = 1e-3 * walk.states[-1]["t_ms"]
+    ok = all(s["ok"] for s in walk.states)
+    checks = [{"name": s["state"], "ok": s["ok"], "detail": f"kernel state {s['kernel']}"}
+              for s in walk.states]
+    if args.json:
+        print(json.dumps({"experiment": "lifecycle", "variant": "walk", "language": "python",
+                          "parameters": {"sleep_ms": milliseconds, "size": args.size},
+                          "elapsed_s": elapsed, "checks": checks,
+                          "data": {"states": walk.states}, "ok": ok}))
+    else:
+        print(f"lifecycle.py walk: {elapsed:.3f} s")
+        for s in walk.states:
+            print(f"  {s['t_ms']:9.3f} ms  {s['state']:<32} kernel: {s['kernel']}  "
+                  f"cpu {max(s['cpu_ms'], 0):.3f} ms  {'ok   ' if s['ok'] else 'WRONG'}  "
+                  f"{s['meaning']}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
