@@ -15,6 +15,12 @@
  *              worker k doing chunk k of each: balanced, the real parallel limit
  *   processes  one child per number (fork), divisors sent back through a pipe;
  *              with --split, one child per chunk as above
+ *
+ * --gil runs any variant under common/gil, an emulation of CPython's GIL: one
+ * thread at a time does the work, handing over every switch interval (5 ms,
+ * --switch-interval-ms).  threads-gil (--mode=threads --gil) is the book's
+ * experiment as CPython runs it: no faster than seq.  Each child of
+ * processes has a GIL of its own, as with multiprocessing.
  */
 #include "factorize.h"
 
@@ -29,6 +35,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "fail.h"
+#include "gil.h"
 #include "report.h"
 #include "sysinfo.h"
 
@@ -55,9 +62,16 @@ void divisor_list_free(struct divisor_list *list)
 
 void divisors_in_range(uint64_t n, uint64_t lo, uint64_t hi, struct divisor_list *list)
 {
-    for (uint64_t candidate = lo; candidate <= hi; candidate++)
-        if (n % candidate == 0)
-            divisor_list_push(list, candidate);
+    /* Blocks of GIL_CHECK_EVERY candidates with a GIL check point between
+     * them, where CPython's loop checks its eval breaker (a no-op without
+     * --gil).  hi <= FACTORIZE_MAX_NUMBER, so nothing here overflows. */
+    for (uint64_t block = lo; block <= hi; block += GIL_CHECK_EVERY) {
+        uint64_t last = hi - block < GIL_CHECK_EVERY ? hi : block + GIL_CHECK_EVERY - 1;
+        for (uint64_t candidate = block; candidate <= last; candidate++)
+            if (n % candidate == 0)
+                divisor_list_push(list, candidate);
+        gil_checkpoint();
+    }
 }
 
 uint64_t divisor_count_by_primes(uint64_t n)
@@ -137,13 +151,17 @@ static void free_plan(struct plan *plan)
     free(plan->jobs);
 }
 
+/* Runs in the thread or child that does the job; with --gil the job is
+ * done holding the emulated GIL, as a Python thread runs bytecode. */
 static void run_job(struct job *job, const uint64_t *numbers)
 {
+    gil_thread_begin();
     for (size_t i = 0; i < job->count; i++) {
         struct piece *piece = &job->pieces[i];
         if (piece->lo <= piece->hi)
             divisors_in_range(numbers[piece->number], piece->lo, piece->hi, &piece->found);
     }
+    gil_thread_end();
 }
 
 /* ---- three ways to run the jobs ----------------------------------------- */
@@ -372,6 +390,7 @@ static const struct cli_variant variants[] = {
     {"threads", "--mode=threads"},
     {"threads-split", "--mode=threads --split"},
     {"processes", "--mode=processes"},
+    {"threads-gil", "--mode=threads --gil"},
 };
 
 struct settings {
@@ -380,6 +399,7 @@ struct settings {
     long long workers;
     uint64_t numbers[CLI_MAX_POSITIONAL];
     size_t n_numbers;
+    struct gil_options gil;
     struct cli_common common;
 };
 
@@ -415,7 +435,8 @@ static void parse_numbers(struct settings *settings)
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_SEQ, .workers = sysinfo_online_cores()};
+    struct settings settings = {
+        .mode = MODE_SEQ, .workers = sysinfo_online_cores(), .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
         {.name = "mode", .kind = CLI_CHOICE, .help = "how the numbers are factorized",
          .choices = mode_names, .choice = &settings.mode},
@@ -424,6 +445,7 @@ static struct settings parse_settings(int argc, char **argv)
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = 1024, .integer = &settings.workers,
          .given = &settings.workers_given,
          .help = "with --split: threads or processes sharing the work; default: online cores"},
+        GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
         .name = "factorize",
@@ -444,17 +466,18 @@ static struct settings parse_settings(int argc, char **argv)
         fail_usage("--split needs --mode=threads or --mode=processes");
     if (settings.workers_given && !settings.split)
         fail_usage("--workers applies only with --split");
+    gil_options_check(&settings.gil);
     parse_numbers(&settings);
     if (settings.n_numbers == 0)
         default_numbers(&settings);
     return settings;
 }
 
-static const char *variant_name(const struct settings *settings)
+/* The --list name: mode, then -split, then -gil ("threads-split-gil"). */
+static void variant_name(const struct settings *settings, char *name, size_t size)
 {
-    if (settings->split)
-        return settings->mode == MODE_THREADS ? "threads-split" : "processes-split";
-    return mode_names[settings->mode];
+    snprintf(name, size, "%s%s%s", mode_names[settings->mode], settings->split ? "-split" : "",
+             settings->gil.enabled ? "-gil" : "");
 }
 
 static void describe(struct report *report, const struct settings *settings)
@@ -478,7 +501,16 @@ static void describe(struct report *report, const struct settings *settings)
     if (settings->mode == MODE_SEQ)
         return;
     double ideal = settings->split ? (double)settings->workers : (double)total / (double)largest;
+    if (settings->gil.enabled && settings->mode == MODE_THREADS) {
+        report_metric(report, "ideal_speedup", 1.0, "x");
+        report_note(report, "under the GIL one thread at a time does the work, whatever the "
+                            "cores: the ideal speedup is 1, as CPython's 1.718 s vs 1.691 s");
+        return;
+    }
     report_metric(report, "ideal_speedup", ideal, "x");
+    if (settings->gil.enabled)
+        report_note(report, "each child process runs under a GIL of its own, as with "
+                            "multiprocessing: the GIL does not hold processes back");
     if (!settings->split)
         report_note(report,
                     "one %s per number: the largest number is %.0f%% of the work, so even with "
@@ -508,6 +540,7 @@ static void attach_divisors(struct report *report, const struct settings *settin
 int main(int argc, char **argv)
 {
     struct settings settings = parse_settings(argc, argv);
+    gil_init(&settings.gil);
     size_t n_jobs = settings.split ? (size_t)settings.workers
                     : settings.mode == MODE_SEQ ? 1 : settings.n_numbers;
     struct plan plan = make_plan(settings.numbers, settings.n_numbers, n_jobs, settings.split);
@@ -525,9 +558,13 @@ int main(int argc, char **argv)
     merge(&plan, merged);
     free_plan(&plan);
 
-    struct report *report = report_new("factorize", variant_name(&settings));
+    char variant[64];
+    variant_name(&settings, variant, sizeof variant);
+    struct report *report = report_new("factorize", variant);
     describe(report, &settings);
     report_elapsed(report, elapsed);
+    gil_report(report);
+    gil_shutdown();
     for (size_t i = 0; i < settings.n_numbers; i++)
         check_number(report, settings.numbers[i], &merged[i]);
     attach_divisors(report, &settings, merged);

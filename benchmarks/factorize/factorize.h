@@ -27,7 +27,9 @@ void divisor_list_push(struct divisor_list *list, uint64_t value);
 void divisor_list_free(struct divisor_list *list);
 
 /* Appends to LIST every divisor d of N with LO <= d <= HI, ascending, found as
- * the book does: by testing N % d for every d in the range.  1 <= LO, HI <= N. */
+ * the book does: by testing N % d for every d in the range.  1 <= LO, HI <= N.
+ * Calls gil_checkpoint() every GIL_CHECK_EVERY candidates (common/gil.h), so
+ * that under --gil another thread can take its turn. */
 void divisors_in_range(uint64_t n, uint64_t lo, uint64_t hi, struct divisor_list *list);
 
 /* The number of divisors of N (>= 1), computed independently of the loop

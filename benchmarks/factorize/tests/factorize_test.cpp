@@ -146,4 +146,62 @@ INSTANTIATE_TEST_SUITE_P(Variants, Program,
                          ::testing::Values("--mode=seq", "--mode=threads",
                                            "--mode=threads --split --workers=3",
                                            "--mode=processes",
-                                           "--mode=processes --split --workers=4"));
+                                           "--mode=processes --split --workers=4",
+                                           "--mode=seq --gil", "--mode=threads --gil",
+                                           "--mode=threads --split --workers=3 --gil "
+                                           "--switch-interval-ms=1",
+                                           "--mode=processes --gil"));
+
+namespace {
+
+using Json = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
+
+const cJSON *get(const cJSON *object, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(object, name);
+}
+
+double metric(const cJSON *root, const char *name)
+{
+    const cJSON *value = get(get(get(root, "metrics"), name), "value");
+    return cJSON_IsNumber(value) ? value->valuedouble : -1;
+}
+
+} // namespace
+
+// Numbers large enough that the two threads overlap for many 1 ms intervals.
+TEST(Gil, ThreadsTakeTurnsAndSayHowOften)
+{
+    const ProgramRun run =
+        run_program("--mode=threads --gil --switch-interval-ms=1 --json 3000000 3000000");
+    ASSERT_EQ(run.status, 0) << run.out;
+    Json root(cJSON_Parse(run.out.c_str()), cJSON_Delete);
+    ASSERT_TRUE(root) << run.out;
+    EXPECT_STREQ(get(root.get(), "variant")->valuestring, "threads-gil");
+    EXPECT_TRUE(cJSON_IsTrue(get(get(root.get(), "parameters"), "gil")));
+    EXPECT_EQ(get(get(root.get(), "parameters"), "switch_interval_ms")->valuedouble, 1);
+    EXPECT_EQ(metric(root.get(), "ideal_speedup"), 1);
+    EXPECT_GE(metric(root.get(), "gil_switches"), 2); // each thread took it at least once
+    EXPECT_GE(metric(root.get(), "gil_wait_s_thread0"), 0);
+    EXPECT_GE(metric(root.get(), "gil_wait_s_thread1"), 0);
+    const cJSON *threads = get(get(get(root.get(), "data"), "gil"), "threads");
+    ASSERT_EQ(cJSON_GetArraySize(threads), 2);
+    const cJSON *thread;
+    cJSON_ArrayForEach(thread, threads)
+    {
+        // Pure computation: every take after the first follows a forced drop.
+        EXPECT_EQ(get(thread, "acquisitions")->valuedouble,
+                  1 + get(thread, "forced_drops")->valuedouble);
+    }
+}
+
+TEST(Gil, OffByDefault)
+{
+    const ProgramRun run = run_program("--mode=threads --json 1000 2000");
+    ASSERT_EQ(run.status, 0) << run.out;
+    Json root(cJSON_Parse(run.out.c_str()), cJSON_Delete);
+    ASSERT_TRUE(root) << run.out;
+    EXPECT_STREQ(get(root.get(), "variant")->valuestring, "threads");
+    EXPECT_TRUE(cJSON_IsFalse(get(get(root.get(), "parameters"), "gil")));
+    EXPECT_EQ(metric(root.get(), "gil_switches"), -1);
+}

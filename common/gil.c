@@ -1,0 +1,401 @@
+#include "gil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "clock.h"
+#include "fail.h"
+
+struct gil {
+    /* Written by gil_init/gil_shutdown only, while no GIL thread runs. */
+    bool enabled;
+    long interval_us;
+
+    /* "locked", "switches" and the registry are guarded by MUTEX;
+     * a change of "locked" is signalled on COND. */
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool locked;
+    /* The thread that holds or last held the GIL (its number + 1; 0 none).
+     * Written with both mutexes held, so drop_gil may read it under
+     * SWITCH_MUTEX alone; a change is signalled on SWITCH_COND. */
+    long last_holder;
+    pthread_mutex_t switch_mutex;
+    pthread_cond_t switch_cond;
+    unsigned long long switches;
+
+    /* Every thread that began, by number: its account once it ended. */
+    struct gil_thread_stats *threads;
+    size_t n_threads, capacity;
+    size_t running; /* began and not yet ended */
+};
+
+static struct gil the_gil;
+
+/* CPython's gil_drop_request: set by a waiter, read without the mutex by
+ * the holder at every check point.  Zero while the GIL is off, so a check
+ * point costs one relaxed load. */
+static atomic_int drop_request;
+
+/* The calling thread, when it is a GIL thread. */
+struct gil_thread {
+    bool active;  /* between gil_thread_begin and gil_thread_end */
+    bool holding; /* holds the GIL now */
+    long id;      /* its number + 1, never 0 */
+    struct gil_thread_stats stats;
+};
+
+static _Thread_local struct gil_thread self;
+
+/* ---- small checked wrappers ------------------------------------------- */
+
+static void lock(pthread_mutex_t *mutex)
+{
+    int rc = pthread_mutex_lock(mutex);
+    if (rc != 0)
+        fail_code("pthread_mutex_lock", rc);
+}
+
+static void unlock(pthread_mutex_t *mutex)
+{
+    int rc = pthread_mutex_unlock(mutex);
+    if (rc != 0)
+        fail_code("pthread_mutex_unlock", rc);
+}
+
+static void signal_one(pthread_cond_t *cond)
+{
+    int rc = pthread_cond_signal(cond);
+    if (rc != 0)
+        fail_code("pthread_cond_signal", rc);
+}
+
+static void wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex)
+{
+    int rc = pthread_cond_wait(cond, mutex);
+    if (rc != 0)
+        fail_code("pthread_cond_wait", rc);
+}
+
+/* Waits on COND at most INTERVAL_US; true when the time ran out. */
+static bool timed_wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex, long interval_us)
+{
+    struct timespec deadline;
+    if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
+        fail_sys("clock_gettime");
+    long long nanoseconds = deadline.tv_nsec + (long long)interval_us * 1000;
+    deadline.tv_sec += (time_t)(nanoseconds / 1000000000);
+    deadline.tv_nsec = (long)(nanoseconds % 1000000000);
+    int rc = pthread_cond_timedwait(cond, mutex, &deadline);
+    if (rc != 0 && rc != ETIMEDOUT)
+        fail_code("pthread_cond_timedwait", rc);
+    return rc == ETIMEDOUT;
+}
+
+/* A condition variable on the monotonic clock, so the interval does not
+ * stretch or shrink when the wall clock is set. */
+static void make_cond(pthread_cond_t *cond)
+{
+    pthread_condattr_t attributes;
+    int rc = pthread_condattr_init(&attributes);
+    if (rc != 0)
+        fail_code("pthread_condattr_init", rc);
+    rc = pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    if (rc != 0)
+        fail_code("pthread_condattr_setclock", rc);
+    rc = pthread_cond_init(cond, &attributes);
+    if (rc != 0)
+        fail_code("pthread_cond_init", rc);
+    pthread_condattr_destroy(&attributes);
+}
+
+static void make_mutex(pthread_mutex_t *mutex)
+{
+    int rc = pthread_mutex_init(mutex, NULL);
+    if (rc != 0)
+        fail_code("pthread_mutex_init", rc);
+}
+
+/* ---- the two halves, as in ceval_gil.c ---------------------------------- */
+
+static void set_drop_request(void) { atomic_store_explicit(&drop_request, 1, memory_order_relaxed); }
+static void reset_drop_request(void) { atomic_store_explicit(&drop_request, 0, memory_order_relaxed); }
+static bool drop_requested(void) { return atomic_load_explicit(&drop_request, memory_order_relaxed); }
+
+/* take_gil: wait until the GIL is free; after each interval that passed
+ * with no switch, ask the holder to drop it. */
+static void take_gil(struct gil_thread *thread)
+{
+    struct gil *gil = &the_gil;
+    int saved_errno = errno;
+    double start = clock_now();
+    lock(&gil->mutex);
+    while (gil->locked) {
+        unsigned long long switches_before = gil->switches;
+        bool timed_out = timed_wait_on(&gil->cond, &gil->mutex, gil->interval_us);
+        if (timed_out && gil->locked && gil->switches == switches_before) {
+            set_drop_request();
+            thread->stats.drop_requests++;
+        }
+    }
+    /* SWITCH_MUTEX orders the change of holder with a dropper that waits
+     * for it in drop_gil. */
+    lock(&gil->switch_mutex);
+    gil->locked = true;
+    if (gil->last_holder != thread->id) {
+        gil->last_holder = thread->id;
+        gil->switches++;
+    }
+    signal_one(&gil->switch_cond);
+    unlock(&gil->switch_mutex);
+    /* The request, whoever made it, is answered: this thread now runs. */
+    reset_drop_request();
+    unlock(&gil->mutex);
+    thread->holding = true;
+    thread->stats.acquisitions++;
+    thread->stats.wait_s += clock_since(start);
+    errno = saved_errno;
+}
+
+/* drop_gil: free the GIL and wake one waiter.  With FORCE_SWITCHING, when
+ * a waiter asked for it, stay off the GIL until someone else has taken it:
+ * otherwise on a multi-core machine the dropper, still running, usually
+ * takes it back before the woken waiter is even scheduled.  A thread that
+ * ends (FINAL) does not wait. */
+static void drop_gil(struct gil_thread *thread, bool final)
+{
+    struct gil *gil = &the_gil;
+    thread->holding = false;
+    lock(&gil->mutex);
+    gil->locked = false;
+    signal_one(&gil->cond);
+    unlock(&gil->mutex);
+    if (final || !drop_requested())
+        return;
+    lock(&gil->switch_mutex);
+    if (gil->last_holder == thread->id) {
+        reset_drop_request();
+        /* The waiter that asked is still waiting (it leaves take_gil only
+         * with the GIL), so someone other than this thread takes it. */
+        while (gil->last_holder == thread->id)
+            wait_on(&gil->switch_cond, &gil->switch_mutex);
+    }
+    unlock(&gil->switch_mutex);
+}
+
+/* ---- set up and tear down ---------------------------------------------- */
+
+void gil_options_check(const struct gil_options *options)
+{
+    if (options->interval_given && !options->enabled)
+        fail_usage("--switch-interval-ms applies only with --gil");
+}
+
+void gil_init(const struct gil_options *options)
+{
+    gil_init_us(options->enabled, (long)options->switch_interval_ms * 1000);
+}
+
+void gil_init_us(bool enabled, long interval_us)
+{
+    if (the_gil.enabled)
+        fail_wrong("gil_init: the GIL is already set up");
+    if (!enabled)
+        return;
+    the_gil = (struct gil){.enabled = true, .interval_us = interval_us > 0 ? interval_us : 1};
+    make_mutex(&the_gil.mutex);
+    make_mutex(&the_gil.switch_mutex);
+    make_cond(&the_gil.cond);
+    make_cond(&the_gil.switch_cond);
+    reset_drop_request();
+}
+
+void gil_shutdown(void)
+{
+    if (!the_gil.enabled)
+        return;
+    lock(&the_gil.mutex);
+    size_t running = the_gil.running;
+    unlock(&the_gil.mutex);
+    if (running != 0)
+        fail_wrong("gil_shutdown: %zu thread(s) did not call gil_thread_end", running);
+    pthread_cond_destroy(&the_gil.cond);
+    pthread_cond_destroy(&the_gil.switch_cond);
+    pthread_mutex_destroy(&the_gil.mutex);
+    pthread_mutex_destroy(&the_gil.switch_mutex);
+    free(the_gil.threads);
+    reset_drop_request();
+    the_gil = (struct gil){.enabled = false};
+}
+
+bool gil_enabled(void) { return the_gil.enabled; }
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* Gives the calling thread its number, under the mutex. */
+static long register_thread(void)
+{
+    struct gil *gil = &the_gil;
+    lock(&gil->mutex);
+    if (gil->n_threads == gil->capacity) {
+        size_t capacity = gil->capacity ? 2 * gil->capacity : 16;
+        struct gil_thread_stats *threads = realloc(gil->threads, capacity * sizeof *threads);
+        if (threads == NULL) {
+            unlock(&gil->mutex);
+            fail_wrong("out of memory for %zu GIL threads", capacity);
+        }
+        gil->threads = threads;
+        gil->capacity = capacity;
+    }
+    gil->threads[gil->n_threads] = (struct gil_thread_stats){0};
+    long id = (long)++gil->n_threads;
+    gil->running++;
+    unlock(&gil->mutex);
+    return id;
+}
+
+void gil_thread_begin(void)
+{
+    if (!the_gil.enabled)
+        return;
+    if (self.active)
+        fail_wrong("gil_thread_begin: this thread already began");
+    self = (struct gil_thread){.active = true, .id = register_thread()};
+    take_gil(&self);
+}
+
+void gil_thread_end(void)
+{
+    if (!the_gil.enabled || !self.active)
+        return;
+    if (self.holding)
+        drop_gil(&self, true);
+    lock(&the_gil.mutex);
+    the_gil.threads[self.id - 1] = self.stats;
+    the_gil.running--;
+    unlock(&the_gil.mutex);
+    self.active = false;
+}
+
+void gil_checkpoint(void)
+{
+    if (!drop_requested() || !self.holding)
+        return;
+    self.stats.forced_drops++;
+    drop_gil(&self, false);
+    take_gil(&self);
+}
+
+void gil_release(void)
+{
+    if (!self.holding)
+        return;
+    self.stats.blocking_releases++;
+    drop_gil(&self, false);
+}
+
+void gil_reacquire(void)
+{
+    if (self.active && !self.holding)
+        take_gil(&self);
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+struct gil_stats gil_stats(void)
+{
+    struct gil *gil = &the_gil;
+    struct gil_stats stats = {.enabled = gil->enabled};
+    if (!gil->enabled)
+        return stats;
+    lock(&gil->mutex);
+    stats.switch_interval_s = (double)gil->interval_us / 1e6;
+    stats.switches = gil->switches;
+    stats.n_threads = gil->n_threads;
+    for (size_t i = 0; i < gil->n_threads; i++) {
+        stats.drop_requests += gil->threads[i].drop_requests;
+        stats.forced_drops += gil->threads[i].forced_drops;
+        stats.wait_s += gil->threads[i].wait_s;
+    }
+    unlock(&gil->mutex);
+    return stats;
+}
+
+struct gil_thread_stats gil_thread_stats(size_t index)
+{
+    struct gil_thread_stats stats = {0};
+    if (!the_gil.enabled)
+        return stats;
+    lock(&the_gil.mutex);
+    if (index < the_gil.n_threads)
+        stats = the_gil.threads[index];
+    unlock(&the_gil.mutex);
+    return stats;
+}
+
+static cJSON *thread_json(size_t index, const struct gil_thread_stats *stats)
+{
+    cJSON *item = cJSON_CreateObject();
+    if (item == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(item, "thread", (double)index);
+    cJSON_AddNumberToObject(item, "wait_s", stats->wait_s);
+    cJSON_AddNumberToObject(item, "acquisitions", (double)stats->acquisitions);
+    cJSON_AddNumberToObject(item, "forced_drops", (double)stats->forced_drops);
+    cJSON_AddNumberToObject(item, "drop_requests", (double)stats->drop_requests);
+    cJSON_AddNumberToObject(item, "blocking_releases", (double)stats->blocking_releases);
+    return item;
+}
+
+/* Per-thread metrics and the same under data "gil". */
+static void report_threads(struct report *report, const struct gil_stats *stats)
+{
+    cJSON *data = cJSON_CreateObject();
+    cJSON *threads = data ? cJSON_AddArrayToObject(data, "threads") : NULL;
+    if (data != NULL) {
+        cJSON_AddNumberToObject(data, "switch_interval_s", stats->switch_interval_s);
+        cJSON_AddNumberToObject(data, "switches", (double)stats->switches);
+    }
+    for (size_t i = 0; i < stats->n_threads; i++) {
+        struct gil_thread_stats thread = gil_thread_stats(i);
+        char name[48];
+        snprintf(name, sizeof name, "gil_wait_s_thread%zu", i);
+        report_metric(report, name, thread.wait_s, "s");
+        if (threads != NULL)
+            cJSON_AddItemToArray(threads, thread_json(i, &thread));
+    }
+    if (data == NULL || threads == NULL)
+        fail_wrong("out of memory for the GIL report");
+    report_data(report, "gil", data);
+}
+
+void gil_report(struct report *report)
+{
+    struct gil_stats stats = gil_stats();
+    report_param_bool(report, "gil", stats.enabled);
+    if (!stats.enabled)
+        return;
+    report_param_int(report, "switch_interval_ms",
+                     (long long)(stats.switch_interval_s * 1000 + 0.5));
+    report_metric(report, "gil_switches", (double)stats.switches, "");
+    report_metric(report, "gil_drop_requests", (double)stats.drop_requests, "");
+    report_metric(report, "gil_forced_drops", (double)stats.forced_drops, "");
+    report_metric(report, "gil_wait_s", stats.wait_s, "s");
+    report_threads(report, &stats);
+    if (stats.n_threads < 2) {
+        report_note(report, "emulated GIL: %s", stats.n_threads == 0
+                                                   ? "no thread of this process took it"
+                                                   : "one thread held it, with no one to switch with");
+        return;
+    }
+    report_note(report,
+                "emulated GIL, switch interval %.3g ms: %zu threads took turns on it; it went "
+                "to a new holder %llu times, and %llu times a holder gave it up because a "
+                "waiter had asked",
+                stats.switch_interval_s * 1000, stats.n_threads, stats.switches,
+                stats.forced_drops);
+}
