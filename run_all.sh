@@ -129,11 +129,14 @@ set_runs() {
 missing_packages() {
   local entry
   for entry in cmake:cmake make:make g++:g++ hyperfine:hyperfine gnuplot:gnuplot-nox \
-    jq:jq openssl:openssl python3:python3 valgrind:valgrind setarch:util-linux; do
+    jq:jq openssl:openssl python3:python3 valgrind:valgrind setarch:util-linux \
+    mpiexec:openmpi-bin column:bsdextrautils pgrep:procps; do
     command -v "${entry%%:*}" >/dev/null || echo "${entry#*:}"
   done
   [[ -f /usr/include/gtest/gtest.h ]] || echo libgtest-dev
   [[ -f /usr/include/cjson/cJSON.h ]] || echo libcjson-dev
+  # Open MPI's headers lie in a folder named after the architecture.
+  compgen -G '/usr/lib/*/openmpi/include/mpi.h' >/dev/null || echo libopenmpi-dev
 }
 
 install_missing() {
@@ -215,6 +218,7 @@ verify_variants() {
       [[ -s $dir/verify-$variant.err ]] || rm -f "$dir/verify-$variant.err"
     fi
     [[ $ok == true ]] || {
+      results_writable || die_unwritable
       echo "  $variant: wrong answer or failure, see $dir/verify-$variant.*" >&2
       return 1
     }
@@ -337,34 +341,48 @@ plot_trends() {
   rm -f "$RUN_DIR/trend.jsonl"
 }
 
-# Copies FILE to TARGET through a temporary name, so TARGET is never half written.
-replace_file() {
+# Everything a complete run changes outside its folder is first written
+# under a .new name (STAGED lists them); only renames follow.  A disk that
+# fills up before the renames leaves the earlier results as they were.
+STAGED=()
+stage_copy() {
   cp "$1" "$2.new"
-  mv "$2.new" "$2"
+  STAGED+=("$2.new")
 }
 
-# Moves the finished run out of its .partial name; only a run without failure
-# becomes results/latest, and only then are its plots copied to plots/out.
+discard_staged() {
+  ((${#STAGED[@]} == 0)) || rm -f "${STAGED[@]}"
+  STAGED=()
+}
+
+# A run in which an experiment failed keeps its results under a -failed name
+# and never becomes results/latest.
+keep_failed_run() {
+  local kept=${RUN_DIR%.partial}-failed
+  mv "$RUN_DIR" "$kept"
+  RUN_DIR=$kept
+  echo "failed: ${FAILED[*]} (results kept in $RUN_DIR; results/latest unchanged)" >&2
+}
+
+# Moves the complete run out of its .partial name and makes it
+# results/latest; its plots are copied to plots/out and its speedups added
+# to the history.
 finish_run() {
-  local final=${RUN_DIR%.partial} plot
-  ((${#FAILED[@]} == 0)) || final=$final-failed
-  mv "$RUN_DIR" "$final"
-  RUN_DIR=$final
-  if ((${#FAILED[@]} > 0)); then
-    echo "failed: ${FAILED[*]} (results kept in $RUN_DIR; results/latest unchanged)" >&2
-    return 1
-  fi
-  ln -sfn "runs/$(basename "$RUN_DIR")" "$RESULTS_DIR/latest.new"
-  mv -T "$RESULTS_DIR/latest.new" "$RESULTS_DIR/latest"
-  history_lines >>"$RESULTS_DIR/history.jsonl"
+  local final=${RUN_DIR%.partial} plot staged
+  { cat "$RESULTS_DIR/history.jsonl" 2>/dev/null || true; history_lines; } >"$RESULTS_DIR/history.jsonl.new"
+  STAGED+=("$RESULTS_DIR/history.jsonl.new")
   mkdir -p "$PLOTS_DIR"
   for plot in "$RUN_DIR"/*/*.svg "$RUN_DIR"/*/*.png; do
-    if [[ -e $plot ]]; then replace_file "$plot" "$PLOTS_DIR/$(basename "$plot")"; fi
+    if [[ -e $plot ]]; then stage_copy "$plot" "$PLOTS_DIR/$(basename "$plot")"; fi
   done
-  if [[ $SAVE_BASELINE == true ]]; then
-    replace_file "$RUN_DIR/summary.json" "$RESULTS_DIR/baseline.json"
-    echo "baseline: $RESULTS_DIR/baseline.json"
-  fi
+  [[ $SAVE_BASELINE == false ]] || stage_copy "$RUN_DIR/summary.json" "$RESULTS_DIR/baseline.json"
+  ln -sfn "runs/$(basename "$final")" "$RESULTS_DIR/latest.new"
+  mv "$RUN_DIR" "$final"
+  RUN_DIR=$final
+  mv -T "$RESULTS_DIR/latest.new" "$RESULTS_DIR/latest"
+  for staged in "${STAGED[@]}"; do mv "$staged" "${staged%.new}"; done
+  STAGED=()
+  [[ $SAVE_BASELINE == false ]] || echo "baseline: $RESULTS_DIR/baseline.json"
   echo "results: $RESULTS_DIR/latest -> $RUN_DIR; plots: $PLOTS_DIR"
 }
 
@@ -404,14 +422,17 @@ write_book_table() {
     [[ -f $book ]] || continue
     jq -r --arg e "$name" --slurpfile book "$book" '
         def seconds: if . == null then "–" else "\(. * 1000 | round / 1000) s" end;
-        def ratio($a; $b): if $a == null or $b == null then "–" else "\($a / $b * 100 | round / 100)×" end;
-        .experiments[$e] as $run | $book[0] as $b | ($b.figures_s | keys_unsorted) as $variants
+        def ratio($a; $b): if $a == null or $b == null or $b == 0 then "–" else "\($a / $b * 100 | round / 100)×" end;
+        # The baseline is the first row, also when the source printed no figure for it;
+        # a figure, a variant or a column that is missing shows as "–".
+        .experiments[$e] as $run | $book[0] as $b
+        | ([$b.baseline] + ($b.figures_s | keys_unsorted | map(select(. != $b.baseline)))) as $variants
         | def column($prefix; $suffix): [$variants[] | $run[$prefix + . + $suffix].median_s];
           # The sequential baseline runs no threads: the GIL changes nothing there.
           [$variants[] | $run[. + "-gil"].median_s // (if . == $b.baseline then $run[.].median_s else null end)]
             as $gil
-        | [($b.figures_s | [.[]]), column("py-"; ""), column(""; ""), $gil] as $cols
-        | ($variants | index($b.baseline)) as $base
+        | [[$variants[] | $b.figures_s[.]], column("py-"; ""), column(""; ""), $gil] as $cols
+        | 0 as $base
         | "### \($e)\n\nSource: \($b.source).\n",
           "| variant | source | CPython here | C here | C with --gil here |", "|---|---|---|---|---|",
           ($variants | to_entries[] | .key as $i
@@ -476,10 +497,48 @@ run_stoppable() {
   return "$status"
 }
 
+# True while a few kilobytes can still be written into the run folder.
+results_writable() {
+  local probe=$RUN_DIR/.write-probe ok=true
+  head -c 8192 /dev/zero 2>/dev/null >"$probe" || ok=false
+  rm -f "$probe"
+  [[ $ok == true ]]
+}
+
+# The disk filled up or the folder became unwritable in the middle of a run:
+# keep what was written under a -failed name; results/latest stays on the
+# last complete run.
+die_unwritable() {
+  trap - ERR INT TERM
+  discard_staged
+  rm -f "$RESULTS_DIR/latest.new"
+  local kept=${RUN_DIR%.partial}-failed free
+  mv "$RUN_DIR" "$kept" 2>/dev/null || kept=$RUN_DIR
+  free=$(df -h --output=avail "$RESULTS_DIR" 2>/dev/null | tail -n 1 | tr -d ' ') || free=unknown
+  die "cannot write results under $RESULTS_DIR any more ($free free): check its free space and permissions; partial results in $kept, results/latest unchanged"
+}
+
+# set -e stopped the run on a failed command (ERR, inherited by functions
+# through set -E): name the cause when it was the disk, and never leave the
+# run as .partial.  A subshell leaves all this to the main shell.
+on_error() {
+  local status=$?
+  [[ $BASHPID == "$$" ]] || exit "$status"
+  results_writable || die_unwritable
+  trap - ERR INT TERM
+  discard_staged
+  local kept=${RUN_DIR%.partial}-failed
+  mv "$RUN_DIR" "$kept" 2>/dev/null || kept=$RUN_DIR
+  die "the run stopped on a failed command (status $status); partial results in $kept, results/latest unchanged"
+}
+
 # Ctrl-C or SIGTERM: stop hyperfine and the programs it runs, keep the run
 # folder under an -interrupted name; results/latest and plots stay as they were.
 on_interrupt() {
   trap '' INT TERM
+  trap - ERR
+  discard_staged
+  rm -f "$RESULTS_DIR/latest.new"
   if [[ -n $CHILD_GROUP ]]; then
     kill -TERM -- "-$CHILD_GROUP" 2>/dev/null || true
     wait "$CHILD_GROUP" 2>/dev/null || true
@@ -498,6 +557,8 @@ run_benchmarks() {
     die "cannot write results under $RESULTS_DIR: check its permissions and free space"
   fi
   trap on_interrupt INT TERM
+  set -E
+  trap on_error ERR
   write_meta
   for name in "${EXPERIMENTS[@]}"; do
     index=$((index + 1))
@@ -508,8 +569,9 @@ run_benchmarks() {
   plot_trends
   write_book_table
   write_report
-  trap - INT TERM
-  finish_run
+  if ((${#FAILED[@]} > 0)); then keep_failed_run; else finish_run; fi
+  trap - ERR INT TERM
+  ((${#FAILED[@]} == 0)) || exit 1
   [[ $REGRESSED == false ]] || die "a speedup regressed against $COMPARE"
 }
 

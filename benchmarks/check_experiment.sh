@@ -5,11 +5,21 @@
 #   check_experiment.sh usage-error BIN ARG...  this command line is a usage error
 #   check_experiment.sh python BIN SCRIPT       the Python original's variants at quick size
 #   check_experiment.sh valgrind BIN            every variant once under memcheck
+#   check_experiment.sh interrupt BIN NO_ORPHANS [ARG...]
+#                                               SIGINT in the middle of a run ends the
+#                                               program (status 130) and all its children:
+#                                               ARGS, or else every variant at large size
+#   check_experiment.sh resources BIN NO_ORPHANS
+#                                               every variant with no process or thread to
+#                                               spare (ulimit -u) and with few descriptors
+#                                               (ulimit -n): right, or a clear refusal
 set -euo pipefail
 
 readonly LIMIT_S=120
 # A usage error is answered at once; two seconds leave room for a loaded machine.
 readonly USAGE_LIMIT_S=2
+# When the interrupt checks send SIGINT: most large-size runs are busy by then.
+readonly INTERRUPT_S=0.2
 
 fail() {
   echo "FAIL: $*" >&2
@@ -81,8 +91,9 @@ check_usage_error() {
 # derived from its --help: every integer option (--name=N, range MIN..MAX)
 # gets non-numbers, overflow, empty, and the values just outside its range;
 # every decimal option (--name=X) malformed and overflowing numbers;
-# every choice an unknown word; every flag a value it does not take; then
-# unknown options, missing values and a stray argument.
+# every choice an unknown word; every flag a value it does not take; every
+# text option (--name=FILE) an empty value and none; then unknown options,
+# missing values and a stray argument.
 bad_command_lines() {
   local help=$1 option min max
   while read -r option min max; do
@@ -99,6 +110,9 @@ bad_command_lines() {
   while read -r option; do
     printf '%s\n' "--$option=yes"
   done < <(sed -n 's/^  --\([a-z0-9-]*\)  .*/\1/p' <<<"$help")
+  while read -r option; do
+    printf '%s\n' "--$option=" "--$option"
+  done < <(sed -n 's/^  --\([a-z0-9-]*\)=[A-Z][A-Z]\{1,\} .*/\1/p' <<<"$help")
   printf '%s\n' "--no-such-option" "-x" $'--\tstray-argument' $'--size=quick\t--size=huge'
 }
 
@@ -154,15 +168,111 @@ check_valgrind() {
   done < <(variants_of "$bin")
 }
 
+# SIGINT after INTERRUPT_S to BIN ARGS alone (as `kill -INT PID`), under
+# no_orphans.  Prints "interrupted" or "finished" (it ended before the
+# signal, rightly); fails when it ended otherwise or left a process behind.
+interrupt_one() {
+  local no_orphans=$1 bin=$2 status=0
+  shift 2
+  timeout "$LIMIT_S" "$no_orphans" --interrupt-after="$INTERRUPT_S" "$bin" "$@" \
+    >/dev/null 2>"$SCRATCH_ERR" || status=$?
+  case $status in
+    130) echo interrupted ;;
+    0) echo finished ;;
+    125) fail "'$*' left a process behind: $(cat "$SCRATCH_ERR")" ;;
+    *) fail "'$*' interrupted ended with status $status, expected 130: $(cat "$SCRATCH_ERR")" ;;
+  esac
+}
+
+# With ARGS: that command line must be interrupted (it runs long enough).
+# Without: every variant at large size, interrupted or finished first.
+check_interrupt() {
+  local bin=$1 no_orphans=$2 name args how interrupted=0 finished=0
+  shift 2
+  SCRATCH_ERR=$(mktemp)
+  # shellcheck disable=SC2064 # expand now: the file is known now
+  trap "rm -f '$SCRATCH_ERR'" EXIT
+  if (($# > 0)); then
+    how=$(interrupt_one "$no_orphans" "$bin" "$@")
+    [[ $how == interrupted ]] || fail "'$*' ended before the interrupt: give it more work"
+    echo "ok   '$*': SIGINT ended it with status 130, no process left"
+    return 0
+  fi
+  while IFS=$'\t' read -r name args; do
+    # shellcheck disable=SC2086 # ARGS is a list of words by design
+    how=$(interrupt_one "$no_orphans" "$bin" $args --size=large)
+    echo "ok   $name: $how, no process left"
+    if [[ $how == interrupted ]]; then interrupted=$((interrupted + 1)); else finished=$((finished + 1)); fi
+  done < <(variants_of "$bin")
+  echo "interrupt: $interrupted interrupted after ${INTERRUPT_S}s, $finished finished first, 0 left a process"
+}
+
+# Runs BIN from a copy in a scratch folder that any user can read, as an
+# ordinary user when this is root (root is exempt from ulimit -u), under
+# LIMIT (a ulimit option and value) and no_orphans.  Prints the status, then
+# stderr.
+run_limited() {
+  local no_orphans=$1 bin=$2 limit=$3 status=0 as_user=()
+  shift 3
+  ((EUID != 0)) || as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  timeout "$LIMIT_S" "$no_orphans" "${as_user[@]}" bash -c 'ulimit '"$limit"' && exec "$@"' \
+    limited "$bin" "$@" --size=quick --json >"$SCRATCH/out" 2>"$SCRATCH/err" || status=$?
+  echo "$status"
+  cat "$SCRATCH/err"
+}
+
+# A variant under LIMIT must end right (exit 0, a checked answer) or refuse
+# clearly: exit 1 and a message that names NEEDLE, the ulimit that refused.
+# Nothing may be left behind (no_orphans), nothing may hang (timeout).
+check_limited() {
+  local no_orphans=$1 bin=$2 limit=$3 needle=$4 name args report status err
+  local right=0 refused=0
+  while IFS=$'\t' read -r name args; do
+    # shellcheck disable=SC2086 # ARGS is a list of words by design
+    report=$(run_limited "$no_orphans" "$bin" "$limit" $args)
+    status=${report%%$'\n'*} err=${report#*$'\n'}
+    [[ $report == *$'\n'* ]] || err=
+    if [[ $status -eq 0 ]] && jq -e '.ok == true' "$SCRATCH/out" >/dev/null 2>&1; then
+      right=$((right + 1))
+      echo "ok   $name under ulimit $limit: right"
+    elif [[ $status -eq 1 && $err == *"$needle"* ]]; then
+      refused=$((refused + 1))
+      echo "ok   $name under ulimit $limit: ${err%%$'\n'*}"
+    else
+      fail "$name ($args) under ulimit $limit: status $status, stderr: $err"
+    fi
+  done < <(variants_of "$bin")
+  echo "ulimit $limit: $right right, $refused refused naming '$needle', 0 left a process"
+}
+
+check_resources() {
+  local bin=$1 no_orphans copy
+  no_orphans=$(realpath "$2")
+  SCRATCH=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand now: the folder is known now
+  trap "rm -rf '$SCRATCH'" EXIT
+  chmod 755 "$SCRATCH"
+  copy=$SCRATCH/$(basename "$bin")
+  cp "$bin" "$copy"
+  cd "$SCRATCH"
+  # One process or thread for the whole user: the program itself.
+  check_limited "$no_orphans" "$copy" "-u 1" "ulimit -u"
+  # Standard streams and three more descriptors.
+  check_limited "$no_orphans" "$copy" "-n 6" "ulimit -n"
+}
+
 main() {
   local what=${1:-} bin=${2:-}
-  [[ -x $bin ]] || fail "usage: $0 variants|bad-input|usage-error|python|valgrind BIN [ARG...]"
+  [[ -x $bin ]] || fail "usage: $0 variants|bad-input|usage-error|python|valgrind|interrupt|resources BIN [ARG...]"
   case $what in
     variants) check_variants "$bin" ;;
     bad-input) check_bad_input "$bin" ;;
     usage-error) shift 2 && check_usage_error "$bin" "$@" ;;
     python) check_python "$3" ;;
     valgrind) check_valgrind "$bin" ;;
+    interrupt) shift 2 && check_interrupt "$bin" "$@" ;;
+    resources) check_resources "$bin" "$3" ;;
     *) fail "unknown check '$what'" ;;
   esac
 }

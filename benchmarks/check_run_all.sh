@@ -9,6 +9,26 @@ fail() {
   exit 1
 }
 
+# When the experiment has a book.json, book.md holds its table: the baseline's
+# row first (even without a figure of the source's), a row per figure, a
+# speedup row per figure but the baseline, every row with all five columns.
+check_book_table() {
+  local book=$1 table=$2 name=$3 baseline variant rows
+  [[ -f $book ]] || return 0
+  [[ -s $table ]] || fail "no book.md although $book exists"
+  grep -qx "### $name" "$table" || fail "book.md has no table for $name"
+  baseline=$(jq -r .baseline "$book")
+  rows=$(sed -n "/^### $name\$/,/^### /p" "$table" | grep '^| ')
+  [[ $(sed -n 2p <<<"$rows") == "| $baseline | "* ]] || fail "book.md: $baseline is not the first row"
+  while IFS= read -r variant; do
+    grep -q "^| $variant | " <<<"$rows" || fail "book.md: no row for $variant"
+    [[ $variant == "$baseline" ]] || grep -q "^| speedup $baseline/$variant | " <<<"$rows" ||
+      fail "book.md: no speedup row for $variant"
+  done < <(jq -r '.figures_s | keys[]' "$book")
+  awk -F'|' 'NF != 7 { exit 1 }' <<<"$rows" || fail "book.md: a row without five columns"
+  echo "ok   book.md: the source's figures for $name beside this run's"
+}
+
 main() {
   local run_all=$1 bin_dir=$2 name=$3 latest variant
   SCRATCH=$(mktemp -d)
@@ -34,6 +54,7 @@ main() {
     "$latest/summary.json" >/dev/null || fail "summary.json has no speedups for $name"
   [[ -z $(find "$SCRATCH/results/runs" -name '*.partial') ]] || fail "a .partial run was left"
   echo "ok   run_all.sh --quick $name: results, verification, hyperfine export, summary, plots"
+  check_book_table "$(dirname "$run_all")/benchmarks/$name/book.json" "$latest/book.md" "$name"
 
   # A second run: compared with the first (saved as the baseline), two points of history.
   sleep 1 # run folders are named by the second
@@ -64,6 +85,37 @@ main() {
     fail "an unwritable results folder: exit $status, $(cat "$SCRATCH/err")"
   fi
   echo "ok   an unwritable results folder: a clear error, exit 1"
+
+  check_failing_experiment "$run_all" "$bin_dir/$name"
+}
+
+# A program that crashes (SIGSEGV) beside a good one: the crash is reported,
+# the good one still runs, the script exits 1, results/latest stays.
+check_failing_experiment() {
+  local run_all=$1 good=$2 fake=$SCRATCH/fake-bin before status=0 kept
+  mkdir -p "$fake"
+  ln -s "$good" "$fake/$(basename "$good")"
+  ln -s "$(dirname "$(dirname "$good")")/tools" "$SCRATCH/tools" # run_all.sh's own tools
+  cat >"$fake/aaa_crashes" <<'PROGRAM'
+#!/usr/bin/env bash
+case $1 in
+  --list) printf 'crash\t--mode=crash\n' ;;
+  --sweep) ;;
+  *) kill -SEGV $$ ;;
+esac
+PROGRAM
+  chmod +x "$fake/aaa_crashes"
+  before=$(readlink "$SCRATCH/results/latest")
+  sleep 1 # run folders are named by the second
+  CONCLAB_BIN_DIR=$fake "$run_all" --quick --runs 2 >"$SCRATCH/failing.log" 2>&1 || status=$?
+  [[ $status -eq 1 ]] || fail "a crashing experiment: exit $status, expected 1"
+  grep -q "failed: aaa_crashes" "$SCRATCH/failing.log" || fail "the crash is not reported"
+  [[ $(readlink "$SCRATCH/results/latest") == "$before" ]] || fail "results/latest changed"
+  kept=$(find "$SCRATCH/results/runs" -maxdepth 1 -name '*-failed' | head -n 1)
+  [[ -n $kept ]] || fail "the failed run was not kept as -failed"
+  jq -e '.results | length > 0' "$kept/$(basename "$good")/hyperfine.json" >/dev/null ||
+    fail "the good experiment did not run after the crash"
+  echo "ok   a crashing experiment is reported, the next one still runs, exit 1, latest kept"
 }
 
 main "$@"

@@ -192,6 +192,11 @@ static enum cli_status apply_option(const struct cli_option *option, const char 
         *option->choice = index;
         break;
     }
+    case CLI_TEXT:
+        if (value[0] == '\0')
+            return bad(error, size, "--%s='': must not be empty", option->name);
+        *option->text = value;
+        break;
     }
     if (option->given != NULL)
         *option->given = true;
@@ -263,6 +268,12 @@ void cli_print_help(const struct cli_program *program, FILE *out)
                      option->choices[*option->choice]);
             break;
         }
+        case CLI_TEXT:
+            snprintf(left, sizeof left, "--%s=%s", option->name,
+                     option->metavar != NULL ? option->metavar : "TEXT");
+            snprintf(help, sizeof help, "%s (default %s)", option->help,
+                     *option->text != NULL ? *option->text : "none");
+            break;
         }
         print_option_line(out, left, help);
     }

@@ -28,6 +28,7 @@ enum cli_kind {
     CLI_DECIMAL, /* --name=D.DD with at most `decimals` digits after the point; sets
                     *integer to the value times 10^decimals (exact, no floating point);
                     min and max are in those units: 0..1000 with decimals 3 is 0..1 */
+    CLI_TEXT,    /* --name=VALUE, any text but the empty one (a file name); sets *text */
 };
 
 struct cli_option {
@@ -41,6 +42,9 @@ struct cli_option {
     bool *flag;                 /* CLI_FLAG: receives true */
     bool *given;                /* optional: set true when the option was on the line */
     int decimals;               /* CLI_DECIMAL: digits allowed after the point, 1..9 */
+    const char **text;          /* CLI_TEXT: holds the default (NULL: none), receives the
+                                   value, which points into argv */
+    const char *metavar;        /* CLI_TEXT: what --help shows after '=' ("FILE"); NULL: TEXT */
 };
 
 /* A variant as run_all.sh times it: NAME and the arguments that select it. */

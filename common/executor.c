@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "clock.h"
 #include "fail.h"
+#include "fdio.h"
 #include "gil.h"
 #include "proc.h"
 #include "queue.h"
@@ -596,37 +598,6 @@ struct reply_header {
     uint64_t size;
 };
 
-/* Reads exactly SIZE bytes; false on end of file or error. */
-static bool read_fully(int fd, void *data, size_t size)
-{
-    char *bytes = data;
-    while (size > 0) {
-        ssize_t got = read(fd, bytes, size);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return false;
-        bytes += got;
-        size -= (size_t)got;
-    }
-    return true;
-}
-
-static bool write_fully(int fd, const void *data, size_t size)
-{
-    const char *bytes = data;
-    while (size > 0) {
-        ssize_t put = write(fd, bytes, size);
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put <= 0)
-            return false;
-        bytes += put;
-        size -= (size_t)put;
-    }
-    return true;
-}
-
 /* Closes every descriptor from FIRST to LAST. */
 static void close_span(unsigned first, unsigned last)
 {
@@ -653,7 +624,7 @@ static void close_others(int a, int b)
 static bool receive_task(int fd, executor_fn *fn, char **arg, size_t *arg_size)
 {
     struct request_header header;
-    if (!read_fully(fd, &header, sizeof header))
+    if (fdio_read_all(fd, &header, sizeof header) != FDIO_WHOLE)
         return false;
     if (header.arg_size > EXECUTOR_MAX_BYTES)
         _exit(EXIT_WRONG);
@@ -661,7 +632,7 @@ static bool receive_task(int fd, executor_fn *fn, char **arg, size_t *arg_size)
     free(*arg);
     *arg = malloc(header.arg_size ? header.arg_size : 1);
     *arg_size = header.arg_size;
-    if (*arg == NULL || !read_fully(fd, *arg, header.arg_size))
+    if (*arg == NULL || fdio_read_all(fd, *arg, header.arg_size) != FDIO_WHOLE)
         _exit(EXIT_WRONG);
     return true;
 }
@@ -683,8 +654,8 @@ static _Noreturn void worker_process_main(const struct executor_options *options
     while (receive_task(task_fd, &fn, &arg, &arg_size)) {
         struct executor_output out = {0};
         struct reply_header reply = {.error = fn(arg, arg_size, &out), .size = out.size};
-        bool sent = write_fully(result_fd, &reply, sizeof reply) &&
-                    write_fully(result_fd, out.data, out.size);
+        bool sent = fdio_write_all(result_fd, &reply, sizeof reply) &&
+                    fdio_write_all(result_fd, out.data, out.size);
         free(out.data);
         if (!sent)
             break;
@@ -708,8 +679,7 @@ static int spawn_process(struct worker *worker)
         close(to_child[1]);
         return error;
     }
-    fflush(NULL); /* else the child would inherit, and one day repeat, buffered output */
-    pid_t pid = fork();
+    pid_t pid = children_fork(); /* flushes stdio: the child never repeats buffered output */
     if (pid == 0) {
         close(to_child[1]);
         close(from_child[0]);
@@ -736,10 +706,7 @@ static int bury_process(struct worker *worker)
     proc_close(&worker->task_fd);
     proc_close(&worker->result_fd);
     int status = 0;
-    while (waitpid(worker->pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            fail_sys("waitpid");
-    }
+    children_reap(worker->pid, true, &status);
     worker->pid = -1;
     return status;
 }
@@ -764,8 +731,8 @@ static bool send_task(struct worker *worker, const struct future *future)
 {
     struct request_header header = {.arg_size = future->arg_size};
     memcpy(header.fn, &future->fn, sizeof header.fn);
-    bool sent = write_fully(worker->task_fd, &header, sizeof header) &&
-                write_fully(worker->task_fd, future->arg, future->arg_size);
+    bool sent = fdio_write_all(worker->task_fd, &header, sizeof header) &&
+                fdio_write_all(worker->task_fd, future->arg, future->arg_size);
     if (!sent)
         forget_sigpipe();
     return sent;
@@ -776,10 +743,12 @@ static bool send_task(struct worker *worker, const struct future *future)
 static bool receive_reply(struct worker *worker, int *error, char **result, size_t *size)
 {
     struct reply_header reply;
-    if (!read_fully(worker->result_fd, &reply, sizeof reply) || reply.size > EXECUTOR_MAX_BYTES)
+    if (fdio_read_all(worker->result_fd, &reply, sizeof reply) != FDIO_WHOLE ||
+        reply.size > EXECUTOR_MAX_BYTES)
         return false;
     *result = reply.size ? malloc(reply.size) : NULL;
-    if (reply.size && (*result == NULL || !read_fully(worker->result_fd, *result, reply.size))) {
+    if (reply.size && (*result == NULL ||
+                       fdio_read_all(worker->result_fd, *result, reply.size) != FDIO_WHOLE)) {
         free(*result);
         return false;
     }
@@ -819,7 +788,8 @@ static bool ensure_process(struct worker *worker, struct future *future)
         return true;
     count(worker->executor, &worker->executor->stats.failed);
     future_finish(future, EXECUTOR_NO_WORKER, NULL, 0,
-                  printed("no worker process could be started: fork: %s", strerror(error)));
+                  printed("no worker process could be started: fork: %s%s", strerror(error),
+                          fail_hint(error)));
     return false;
 }
 

@@ -25,12 +25,19 @@ void fail_set_program(const char *argv0);
 const char *fail_program(void);
 
 /* Prints "prog: CALL: strerror(errno)" and exits with EXIT_WRONG.  For calls
- * that report failure through errno (open, fork, pipe, read...). */
+ * that report failure through errno (open, fork, pipe, read...).  When the
+ * error means that a limit was reached, fail_hint's words follow. */
 _Noreturn void fail_sys(const char *call);
 
 /* Same, for calls that return their error number instead of setting errno
  * (the pthread_* family). */
 _Noreturn void fail_code(const char *call, int error_number);
+
+/* The limit that ERROR_NUMBER says was reached, as " (...)" to put after
+ * strerror's words, naming the ulimit that sets it: EAGAIN (conclab fails on
+ * it only where a process or thread could not be started), EMFILE, ENFILE,
+ * ENOMEM.  "" for any other error. */
+const char *fail_hint(int error_number);
 
 /* Prints "prog: MESSAGE" and exits with EXIT_USAGE. */
 _Noreturn void fail_usage(const char *format, ...) __attribute__((format(printf, 1, 2)));

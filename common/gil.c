@@ -195,6 +195,13 @@ void gil_options_check(const struct gil_options *options)
         fail_usage("--switch-interval-ms applies only with --gil");
 }
 
+const char *gil_variant_name(const struct gil_options *options, const char *base, char *name,
+                             size_t size)
+{
+    snprintf(name, size, "%s%s", base, options->enabled ? "-gil" : "");
+    return name;
+}
+
 void gil_init(const struct gil_options *options)
 {
     gil_init_us(options->enabled, (long)options->switch_interval_ms * 1000);
@@ -281,13 +288,14 @@ void gil_thread_end(void)
     self.active = false;
 }
 
-void gil_checkpoint(void)
+bool gil_checkpoint(void)
 {
     if (!drop_requested() || !self.holding)
-        return;
+        return false;
     self.stats.forced_drops++;
     drop_gil(&self, false);
     take_gil(&self);
+    return true;
 }
 
 void gil_release(void)
@@ -302,6 +310,17 @@ void gil_reacquire(void)
 {
     if (self.active && !self.holding)
         take_gil(&self);
+}
+
+int gil_mutex_lock(pthread_mutex_t *mutex)
+{
+    /* The fast path, as acquire_timed in CPython's Modules/_threadmodule.c:
+     * a free lock is taken while holding the GIL. */
+    int rc = pthread_mutex_trylock(mutex);
+    if (rc != EBUSY)
+        return rc;
+    GIL_RELEASED(rc = pthread_mutex_lock(mutex));
+    return rc;
 }
 
 /* ---- statistics ---------------------------------------------------------- */

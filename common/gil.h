@@ -32,6 +32,7 @@
  *   load; gil_checkpoint(); store;                       a switch may fall between
  *                                                        two steps, as between bytecodes
  *   GIL_RELEASED(rc = select(...));                      around blocking calls
+ *   rc = gil_mutex_lock(&mutex);                         for a lock (Lock.acquire)
  *   gil_report(report);                                  after the threads joined
  *   gil_shutdown();                                      before exit
  *
@@ -59,6 +60,7 @@
 #ifndef CONCLAB_GIL_H
 #define CONCLAB_GIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -101,6 +103,11 @@ struct gil_options {
 /* Refuses --switch-interval-ms without --gil (fail_usage: one line, exit 2). */
 void gil_options_check(const struct gil_options *options);
 
+/* The --list name of a variant: BASE, with "-gil" after it under --gil
+ * ("threads" -> "threads-gil"), written into NAME (SIZE bytes); returns NAME. */
+const char *gil_variant_name(const struct gil_options *options, const char *base, char *name,
+                             size_t size);
+
 /* Sets the process's GIL up: enabled or not, and its switch interval.
  * Exits with EXIT_WRONG if a mutex or condition variable cannot be made, or
  * if the GIL is already set up. */
@@ -129,14 +136,24 @@ void gil_thread_end(void);
 
 /* The eval-breaker check: when another thread has asked for the GIL and this
  * thread holds it, hand it over, wait until it was taken, and queue to get it
- * back.  Otherwise (no request, no GIL, --gil off) returns at once. */
-void gil_checkpoint(void);
+ * back; then true.  Otherwise (no request, no GIL, --gil off) returns false at
+ * once.  The answer lets a program count the switches that fell where it
+ * cares, e.g. between a load and its store. */
+bool gil_checkpoint(void);
 
 /* Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS: release the GIL before a
  * blocking call and take it back after.  A no-op for a thread that is not a
  * GIL thread.  gil_reacquire keeps errno as the blocking call left it. */
 void gil_release(void);
 void gil_reacquire(void);
+
+/* CPython's Lock.acquire for a pthread mutex: try to take it without letting
+ * go of the GIL; only when it is taken, release the GIL while blocking on it.
+ * A GIL thread that blocked on a mutex held by a thread waiting for the GIL
+ * would wait for ever; every GIL thread must therefore take a mutex that a
+ * check point may separate from its unlock through here.  Returns what
+ * pthread_mutex_lock returns.  Without --gil, a plain lock. */
+int gil_mutex_lock(pthread_mutex_t *mutex);
 
 /* Runs the statement(s) with the GIL released:
  *   GIL_RELEASED(got = read(fd, buffer, size));

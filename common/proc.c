@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "clock.h"
 #include "fail.h"
 
@@ -197,8 +198,22 @@ static int add_signal_defaults(posix_spawnattr_t *attr)
     return error;
 }
 
+/* What spawn_posix needs, passed through children_start. */
+struct spawn_request {
+    char *const *argv, *const *envp;
+    posix_spawn_file_actions_t *actions;
+    posix_spawnattr_t *attr;
+};
+
+static int start_posix(void *context, pid_t *pid)
+{
+    const struct spawn_request *request = context;
+    return posix_spawnp(pid, request->argv[0], request->actions, request->attr, request->argv,
+                        request->envp);
+}
+
 /* glibc's posix_spawnp reports a failed exec (ENOENT, EACCES) as its own
- * result and leaves no child behind. */
+ * result and leaves no child behind.  The child is tracked (children.h). */
 static int spawn_posix(pid_t *pid, char *const argv[], char *const envp[],
                        const struct wiring *wiring)
 {
@@ -215,8 +230,9 @@ static int spawn_posix(pid_t *pid, char *const argv[], char *const envp[],
     error = add_file_actions(&actions, wiring);
     if (error == 0)
         error = add_signal_defaults(&attr);
+    struct spawn_request request = {argv, envp, &actions, &attr};
     if (error == 0)
-        error = posix_spawnp(pid, argv[0], &actions, &attr, argv, envp);
+        error = children_start(start_posix, &request, pid);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     return error;
@@ -254,14 +270,6 @@ failed:;
     _exit(127);
 }
 
-static void reap_blocking(pid_t pid, int *status)
-{
-    while (waitpid(pid, status, 0) < 0) {
-        if (errno != EINTR)
-            fail_sys("waitpid");
-    }
-}
-
 /* fork then exec, with a close-on-exec pipe telling the parent whether the
  * exec happened: end of file means it did, an errno value that it failed. */
 static int spawn_fork(pid_t *pid, char *const argv[], char *const envp[],
@@ -271,7 +279,7 @@ static int spawn_fork(pid_t *pid, char *const argv[], char *const envp[],
     int error = make_pipe(report);
     if (error != 0)
         return error;
-    pid_t child = fork();
+    pid_t child = children_fork();
     if (child < 0) {
         error = errno;
         proc_close(&report[0]);
@@ -288,7 +296,7 @@ static int spawn_fork(pid_t *pid, char *const argv[], char *const envp[],
     proc_close(&report[0]);
     if (got > 0) {
         int status;
-        reap_blocking(child, &status);
+        children_reap(child, true, &status);
         return child_error != 0 ? child_error : ECHILD;
     }
     *pid = child;
@@ -332,12 +340,7 @@ static bool reap(struct proc *proc, bool block)
     if (proc->pid < 0 || proc->ended)
         return true;
     int status;
-    pid_t got;
-    while ((got = waitpid(proc->pid, &status, block ? 0 : WNOHANG)) < 0) {
-        if (errno != EINTR)
-            fail_sys("waitpid");
-    }
-    if (got == 0)
+    if (!children_reap(proc->pid, block, &status))
         return false;
     proc->ended = true;
     proc->status = status;

@@ -35,6 +35,21 @@ double stats_median(const double *values, size_t n)
     return median;
 }
 
+double stats_percentile(const double *values, size_t n, double p)
+{
+    double *copy = copy_of(values, n);
+    qsort(copy, n, sizeof *copy, compare_doubles);
+    /* rank = ceil(p/100 * n), within 1..n; the small allowance keeps a
+     * product that is whole but rounded up (0.29 * 100 = 29.000000000000004)
+     * from moving one rank up. */
+    double exact = p / 100.0 * (double)n;
+    size_t rank = (size_t)ceil(exact - 1e-9);
+    rank = rank < 1 ? 1 : rank > n ? n : rank;
+    double value = copy[rank - 1];
+    free(copy);
+    return value;
+}
+
 double stats_mean(const double *values, size_t n)
 {
     double sum = 0;

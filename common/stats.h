@@ -13,6 +13,12 @@ extern "C" {
 /* Median of VALUES[0..N), N >= 1; VALUES is left as it was. */
 double stats_median(const double *values, size_t n);
 
+/* The nearest-rank percentile P (0 < P <= 100) of VALUES[0..N), N >= 1:
+ * the smallest value with at least P % of the values at or below it (P = 50
+ * of an even count is the lower middle value, not the median's mean of the
+ * two).  VALUES is left as it was. */
+double stats_percentile(const double *values, size_t n, double p);
+
 /* Arithmetic mean of VALUES[0..N), N >= 1. */
 double stats_mean(const double *values, size_t n);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "fail.h"
+#include "gil.h"
 
 /* Holds the bodies back until every thread exists (or creation failed).
  * The threads wait by yielding, not by sleeping on a condition variable: a
@@ -39,11 +40,17 @@ static void open_gate(struct start_gate *gate, bool cancelled)
     atomic_store_explicit(&gate->open, true, memory_order_release);
 }
 
+/* Under --gil every member is a Python thread: it holds the emulated GIL
+ * while its body runs (no-ops without it).  The gate is passed first, so
+ * that the wait for the other members does not hold the GIL. */
 static void *member_main(void *arg)
 {
     struct member *member = arg;
-    if (wait_at_gate(member->gate))
+    if (wait_at_gate(member->gate)) {
+        gil_thread_begin();
         member->body(member->item);
+        gil_thread_end();
+    }
     return NULL;
 }
 

@@ -11,6 +11,10 @@
  * a short body (a million increments take about a millisecond) would
  * otherwise be finished before its neighbour is created: the threads would
  * never overlap, and a race or a contended lock would not show.
+ *
+ * Under an emulated GIL (common/gil, --gil) every member calls
+ * gil_thread_begin before its body and gil_thread_end after it: the members
+ * are Python threads, and the caller need not be one.
  */
 #ifndef CONCLAB_THREAD_TEAM_H
 #define CONCLAB_THREAD_TEAM_H

@@ -19,7 +19,17 @@
  *   sharded   one counter per thread, each on its own cache line, summed
  *             after the join: the approximate (sloppy) counter of OSTEP and
  *             perfbook, exact here because it is read only at the end
+ *
+ * --gil runs any variant under common/gil, an emulation of CPython's GIL:
+ * one thread at a time increments, with a check point (the eval breaker)
+ * after every increment.  unlocked-gil has one more between its load and its
+ * store, where CPython before 3.10 could switch threads between two
+ * bytecodes: a switch there loses every update the other threads made
+ * meanwhile.  The locked variants stay exact, and a thread that finds the
+ * lock taken by a thread waiting for the GIL lets go of the GIL (mutex, as
+ * Lock.acquire does) or hands it over when asked (spinlock).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -29,6 +39,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "fail.h"
+#include "gil.h"
 #include "report.h"
 #include "thread_team.h"
 
@@ -58,7 +69,10 @@ struct worker {
     alignas(CACHE_LINE) _Atomic long long shard;
     struct shared_counter *shared;
     enum mode mode;
+    bool gil;
     long long increments;
+    /* unlocked-gil: switches that fell between a load and its store */
+    unsigned long long switched_mid_update;
 };
 
 /* The five ways to add 1.  Each is one small function, so that the loop
@@ -127,9 +141,76 @@ static inline void repeat(add_one_fn *add_one, struct worker *worker)
         add_one(shared, worker);
 }
 
+/* ---- the same under the emulated GIL ---------------------------------------- */
+
+/* CPython before 3.10 could switch between the load and the store of
+ * self.count += offset; when it does, the store writes back a value that is
+ * a whole time slice old. */
+static inline void add_unlocked_gil(struct shared_counter *shared, struct worker *worker)
+{
+    long long value = atomic_load_explicit(&shared->racy, memory_order_relaxed);
+    worker->switched_mid_update += gil_checkpoint();
+    atomic_store_explicit(&shared->racy, value + 1, memory_order_relaxed);
+}
+
+/* with self.lock: self.count += offset.  A switch may come inside the block
+ * (CPython can check its eval breaker there, at the call of __exit__), so
+ * the next thread can find the lock held by one that waits for the GIL:
+ * gil_mutex_lock then blocks with the GIL released, as Lock.acquire does. */
+static inline void add_mutex_gil(struct shared_counter *shared, struct worker *worker)
+{
+    (void)worker;
+    must("pthread_mutex_lock", gil_mutex_lock(&shared->mutex));
+    shared->guarded++;
+    gil_checkpoint();
+    must("pthread_mutex_unlock", pthread_mutex_unlock(&shared->mutex));
+}
+
+/* A spin in Python code: the spinner keeps the GIL, but checks the eval
+ * breaker while it spins, so the holder it waits for can ask for the GIL
+ * and finish.  Without that check the two would wait for each other. */
+static inline void add_spinlock_gil(struct shared_counter *shared, struct worker *worker)
+{
+    (void)worker;
+    int rc;
+    while ((rc = pthread_spin_trylock(&shared->spin)) == EBUSY)
+        gil_checkpoint();
+    must("pthread_spin_trylock", rc);
+    shared->guarded++;
+    gil_checkpoint();
+    must("pthread_spin_unlock", pthread_spin_unlock(&shared->spin));
+}
+
+/* The loop with the eval-breaker check on its back edge, after every
+ * increment, as CPython checks at every backward jump. */
+static inline void repeat_under_gil(add_one_fn *add_one, struct worker *worker)
+{
+    struct shared_counter *shared = worker->shared;
+    const long long increments = worker->increments;
+    for (long long i = 0; i < increments; i++) {
+        add_one(shared, worker);
+        gil_checkpoint();
+    }
+}
+
+static void worker_under_gil(struct worker *worker)
+{
+    switch (worker->mode) {
+    case MODE_UNLOCKED: repeat_under_gil(add_unlocked_gil, worker); break;
+    case MODE_MUTEX: repeat_under_gil(add_mutex_gil, worker); break;
+    case MODE_SPINLOCK: repeat_under_gil(add_spinlock_gil, worker); break;
+    case MODE_ATOMIC: repeat_under_gil(add_atomic, worker); break;
+    case MODE_SHARDED: repeat_under_gil(add_sharded, worker); break;
+    }
+}
+
 static void worker_main(void *arg)
 {
     struct worker *worker = arg;
+    if (worker->gil) {
+        worker_under_gil(worker);
+        return;
+    }
     switch (worker->mode) {
     case MODE_UNLOCKED: repeat(add_unlocked, worker); break;
     case MODE_MUTEX: repeat(add_mutex, worker); break;
@@ -172,13 +253,15 @@ static long long counted(struct shared_counter *shared, struct worker *workers,
 static const struct cli_variant variants[] = {
     {"unlocked", "--mode=unlocked"}, {"mutex", "--mode=mutex"},
     {"spinlock", "--mode=spinlock"}, {"atomic", "--mode=atomic"},
-    {"sharded", "--mode=sharded"},
+    {"sharded", "--mode=sharded"},   {"unlocked-gil", "--mode=unlocked --gil"},
+    {"mutex-gil", "--mode=mutex --gil"},
 };
 
 struct settings {
     int mode;
     long long threads, increments;
     bool threads_given, increments_given;
+    struct gil_options gil;
     struct cli_common common;
 };
 
@@ -196,7 +279,7 @@ static void apply_size(struct settings *settings)
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_UNLOCKED};
+    struct settings settings = {.mode = MODE_UNLOCKED, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
         {.name = "mode", .kind = CLI_CHOICE, .help = "how the shared counter is kept",
          .choices = mode_names, .choice = &settings.mode},
@@ -206,6 +289,7 @@ static struct settings parse_settings(int argc, char **argv)
         {.name = "increments", .kind = CLI_INT, .min = 1, .max = MAX_INCREMENTS,
          .integer = &settings.increments, .given = &settings.increments_given,
          .help = "additions of 1 per thread; default 1000000 (book, large), 10000 (quick)"},
+        GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
         .name = "counter",
@@ -215,13 +299,16 @@ static struct settings parse_settings(int argc, char **argv)
         .epilogue = "Book size: 6 threads x 1000000 increments; the note found 6000000 both "
                     "without a lock (1.068 s) and with one (2.322 s).\n"
                     "Every variant but unlocked must be exact (else exit 1); unlocked reports "
-                    "the updates it lost.",
+                    "the updates it lost.\n"
+                    "--gil: one thread at a time, switching as CPython before 3.10 did, also "
+                    "between the load and the store of an unlocked increment.",
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
+    gil_options_check(&settings.gil);
     apply_size(&settings);
     return settings;
 }
@@ -239,7 +326,28 @@ static void describe(struct report *report, const struct settings *settings, dou
     report_metric(report, "ns_per_increment", elapsed * 1e9 / (double)expected, "ns");
 }
 
-static void check_total(struct report *report, const struct settings *settings, long long found)
+/* Under the GIL only one thread runs: every update lost was lost at a switch
+ * between a load and its store. */
+static void note_gil_losses(struct report *report, long long lost, long long expected,
+                            unsigned long long switched_mid_update)
+{
+    report_metric(report, "switches_mid_update", (double)switched_mid_update, "");
+    if (lost > 0)
+        report_note(report, "lost %lld of %lld updates (%.1f%%) with one thread at a time: the "
+                            "GIL switched %llu times between a load and its store, and each "
+                            "such store wrote back a stale value (CPython before 3.10)",
+                    lost, expected, 100.0 * (double)lost / (double)expected,
+                    switched_mid_update);
+    else
+        report_note(report, "no update lost: %s; more increments or a shorter "
+                            "--switch-interval-ms make losses likely",
+                    switched_mid_update == 0
+                        ? "no switch fell between a load and its store"
+                        : "the switches between a load and its store saw no other store");
+}
+
+static void check_total(struct report *report, const struct settings *settings, long long found,
+                        unsigned long long switched_mid_update)
 {
     long long expected = settings->threads * settings->increments;
     long long lost = expected - found;
@@ -256,7 +364,9 @@ static void check_total(struct report *report, const struct settings *settings, 
      * 1 to the expected one, never more. */
     report_check(report, "nothing_invented", found >= 1 && found <= expected,
                  "found %lld, between 1 and the expected %lld", found, expected);
-    if (lost > 0)
+    if (settings->gil.enabled)
+        note_gil_losses(report, lost, expected, switched_mid_update);
+    else if (lost > 0)
         report_note(report, "lost %lld of %lld updates (%.1f%%): threads on different cores "
                             "read the same value and both wrote back value + 1",
                     lost, expected, 100.0 * (double)lost / (double)expected);
@@ -275,20 +385,30 @@ int main(int argc, char **argv)
     if (workers == NULL)
         fail_wrong("out of memory for %zu workers", n_workers);
     for (size_t i = 0; i < n_workers; i++) {
-        workers[i] = (struct worker){
-            .shared = &shared, .mode = settings.mode, .increments = settings.increments};
+        workers[i] = (struct worker){.shared = &shared, .mode = settings.mode,
+                                     .gil = settings.gil.enabled,
+                                     .increments = settings.increments};
         atomic_init(&workers[i].shard, 0);
     }
 
+    gil_init(&settings.gil);
     double start = clock_now();
     thread_team_run(n_workers, worker_main, workers, sizeof *workers);
     double elapsed = clock_since(start);
 
     long long found = counted(&shared, workers, n_workers, settings.mode);
+    unsigned long long switched_mid_update = 0;
+    for (size_t i = 0; i < n_workers; i++)
+        switched_mid_update += workers[i].switched_mid_update;
     free(workers);
     shared_counter_destroy(&shared);
-    struct report *report = report_new("counter", mode_names[settings.mode]);
+    char variant[32];
+    struct report *report = report_new(
+        "counter", gil_variant_name(&settings.gil, mode_names[settings.mode], variant,
+                                    sizeof variant));
     describe(report, &settings, elapsed);
-    check_total(report, &settings, found);
+    check_total(report, &settings, found, switched_mid_update);
+    gil_report(report);
+    gil_shutdown();
     return report_finish(report, settings.common.json, stdout);
 }

@@ -48,6 +48,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "cli.h"
 #include "clock.h"
 #include "executor.h"
@@ -163,7 +164,9 @@ static char listen_tag, control_tag, timer_tag;
 
 static _Noreturn void server_fail(const char *call)
 {
-    fprintf(stderr, "%s: server: %s: %s\n", fail_program(), call, strerror(errno));
+    int error = errno;
+    fprintf(stderr, "%s: server: %s: %s%s\n", fail_program(), call, strerror(error),
+            fail_hint(error));
     _exit(EXIT_WRONG);
 }
 
@@ -508,8 +511,7 @@ int server_start(struct server *server, const struct server_config *config)
                 close(fds[i]);
         return error;
     }
-    fflush(NULL); /* nothing buffered may be written twice */
-    pid_t pid = fork();
+    pid_t pid = children_fork(); /* flushes stdio; the server ends with this program */
     if (pid == 0) {
         close(control[1]);
         close(stats[0]);
@@ -541,10 +543,7 @@ bool server_stop(struct server *server, struct server_stats *stats)
     if (!got)
         kill(server->pid, SIGKILL);
     int status;
-    while (waitpid(server->pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            fail_sys("waitpid");
-    }
+    children_reap(server->pid, true, &status);
     return got && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

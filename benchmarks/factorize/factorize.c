@@ -21,6 +21,9 @@
  * --switch-interval-ms).  threads-gil (--mode=threads --gil) is the book's
  * experiment as CPython runs it: no faster than seq.  Each child of
  * processes has a GIL of its own, as with multiprocessing.
+ *
+ * --sweep gives run_all.sh threads --split at 1..N workers, drawn against
+ * Amdahl's law.
  */
 #include "factorize.h"
 
@@ -32,9 +35,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "cli.h"
 #include "clock.h"
 #include "fail.h"
+#include "fdio.h"
 #include "gil.h"
 #include "report.h"
 #include "sysinfo.h"
@@ -204,28 +209,13 @@ static void run_in_threads(struct plan *plan, const uint64_t *numbers)
 
 /* The child's side: compute the job, then write each piece's count and
  * divisors as raw uint64_t values (one machine, so no byte-order question). */
-static bool write_all(int fd, const void *data, size_t size)
-{
-    const char *bytes = data;
-    while (size > 0) {
-        ssize_t written = write(fd, bytes, size);
-        if (written < 0 && errno == EINTR)
-            continue;
-        if (written <= 0)
-            return false;
-        bytes += written;
-        size -= (size_t)written;
-    }
-    return true;
-}
-
 static _Noreturn void child_main(struct job *job, const uint64_t *numbers, int fd)
 {
     run_job(job, numbers);
     for (size_t i = 0; i < job->count; i++) {
         uint64_t count = job->pieces[i].found.count;
-        if (!write_all(fd, &count, sizeof count) ||
-            !write_all(fd, job->pieces[i].found.items, count * sizeof(uint64_t))) {
+        if (!fdio_write_all(fd, &count, sizeof count) ||
+            !fdio_write_all(fd, job->pieces[i].found.items, count * sizeof(uint64_t))) {
             perror("factorize child: write");
             _exit(EXIT_WRONG);
         }
@@ -233,30 +223,14 @@ static _Noreturn void child_main(struct job *job, const uint64_t *numbers, int f
     _exit(EXIT_RIGHT);
 }
 
-/* Reads exactly SIZE bytes; false on error or early end of file. */
-static bool read_all(int fd, void *data, size_t size)
-{
-    char *bytes = data;
-    while (size > 0) {
-        ssize_t got = read(fd, bytes, size);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return false;
-        bytes += got;
-        size -= (size_t)got;
-    }
-    return true;
-}
-
 static bool read_job(int fd, struct job *job)
 {
     for (size_t i = 0; i < job->count; i++) {
         uint64_t count, divisor;
-        if (!read_all(fd, &count, sizeof count))
+        if (fdio_read_all(fd, &count, sizeof count) != FDIO_WHOLE)
             return false;
         for (uint64_t k = 0; k < count; k++) {
-            if (!read_all(fd, &divisor, sizeof divisor))
+            if (fdio_read_all(fd, &divisor, sizeof divisor) != FDIO_WHOLE)
                 return false;
             divisor_list_push(&job->pieces[i].found, divisor);
         }
@@ -273,10 +247,7 @@ struct child {
 static bool reap(struct child *child)
 {
     int status;
-    while (waitpid(child->pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            fail_sys("waitpid");
-    }
+    children_reap(child->pid, true, &status);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -291,7 +262,7 @@ static size_t start_children(struct plan *plan, const uint64_t *numbers, struct 
             *call = "pipe";
             return i;
         }
-        pid_t pid = fork();
+        pid_t pid = children_fork(); /* ends with this program (children.h) */
         if (pid < 0) {
             int saved = errno;
             close(ends[0]);
@@ -391,6 +362,8 @@ static const struct cli_variant variants[] = {
     {"threads-split", "--mode=threads --split"},
     {"processes", "--mode=processes"},
     {"threads-gil", "--mode=threads --gil"},
+    /* One thread under the GIL: what the emulator itself costs (check points). */
+    {"seq-gil", "--mode=seq --gil"},
 };
 
 struct settings {
@@ -460,6 +433,8 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
+        /* The balanced split: the book's one thread per number stops at 1.5. */
+        .sweep = "--mode=threads --split --workers={workers}",
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     if (settings.split && settings.mode == MODE_SEQ)

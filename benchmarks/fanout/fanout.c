@@ -31,6 +31,11 @@
  * function (cell_thread_main, pool_worker_main), and the only blocking calls
  * are io_wait and the queue wrappers take and give, so a scheduler such as an
  * emulated GIL has one place to go for each.
+ *
+ * --gil runs every variant under common/gil, an emulation of CPython's GIL:
+ * the cell threads, the pool's workers and the main thread are Python
+ * threads, and the I/O, the queue waits and the joins release the GIL, as
+ * CPython's do.  The work is all waiting, so the GIL costs little here.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,6 +49,7 @@
 #include "clock.h"
 #include "fail.h"
 #include "queue.h"
+#include "gil.h"
 #include "report.h"
 
 enum { DEAD = 0, ALIVE = 1 };
@@ -69,6 +75,7 @@ struct settings {
     int mode;
     long long workers, rows, cols, generations, io_us;
     bool workers_given, rows_given, cols_given, generations_given;
+    struct gil_options gil;
     struct cli_common common;
 };
 
@@ -134,7 +141,7 @@ static int game_rule(int state, int neighbors)
 /* The one blocking call of the experiment: the book's my_socket.recv(100). */
 static void io_wait(long long microseconds)
 {
-    clock_sleep((double)microseconds / 1e6);
+    GIL_RELEASED(clock_sleep((double)microseconds / 1e6)); /* recv lets go of the GIL */
 }
 
 /* The book's game_logic: blocking I/O, then the rule. */
@@ -225,7 +232,9 @@ static void *cell_thread_main(void *arg)
 {
     struct cell_job *job = arg;
     note_alive(job->costs, +1);
+    gil_thread_begin();
     step_cell(job->grid, job->next, job->y, job->x, job->io_us);
+    gil_thread_end();
     note_alive(job->costs, -1);
     return NULL;
 }
@@ -243,6 +252,7 @@ static size_t start_cell_threads(struct cell_job *jobs, pthread_t *threads, size
         if (*error != 0)
             return i;
         costs->created++;
+        gil_checkpoint(); /* the eval breaker on the loop's back edge */
     }
     return cells;
 }
@@ -251,7 +261,8 @@ static void join_cell_threads(pthread_t *threads, size_t started, struct thread_
 {
     double start = clock_now();
     for (size_t i = 0; i < started; i++) {
-        int rc = pthread_join(threads[i], NULL);
+        int rc;
+        GIL_RELEASED(rc = pthread_join(threads[i], NULL));
         if (rc != 0)
             fail_code("pthread_join", rc);
     }
@@ -278,9 +289,10 @@ static void run_thread_per_cell(struct grid *grid, const struct settings *settin
         join_cell_threads(threads, started, costs);
         if (error != 0)
             fail_wrong("the system refused thread %zu of %zu in generation %lld "
-                       "(pthread_create: %s); the %zu started were joined; a fixed pool "
+                       "(pthread_create: %s%s); the %zu started were joined; a fixed pool "
                        "(--mode=pool) needs only --workers threads",
-                       started + 1, cells, g + 1, strerror(error), started);
+                       started + 1, cells, g + 1, strerror(error),
+                       fail_hint(error), started);
         swap_grids(grid, &next);
     }
     free(jobs);
@@ -301,11 +313,14 @@ struct pool_worker {
     long long io_us;
 };
 
-/* The only places a pool thread blocks, besides game_logic's I/O. */
+/* The only places a pool thread blocks, besides game_logic's I/O; under
+ * --gil with the GIL released, as queue.Queue's waits release CPython's. */
 static bool take(struct queue *queue, struct cell_task **task)
 {
     void *got;
-    if (queue_get(queue, &got) != QUEUE_OK)
+    enum queue_status status;
+    GIL_RELEASED(status = queue_get(queue, &got));
+    if (status != QUEUE_OK)
         return false;
     *task = got;
     return true;
@@ -313,7 +328,8 @@ static bool take(struct queue *queue, struct cell_task **task)
 
 static void give(struct queue *queue, struct cell_task *task)
 {
-    enum queue_status status = queue_put(queue, task);
+    enum queue_status status;
+    GIL_RELEASED(status = queue_put(queue, task));
     if (status != QUEUE_OK)
         fail_wrong("put on a task queue: %s (it was closed too early)",
                    queue_status_name(status));
@@ -324,11 +340,13 @@ static void *pool_worker_main(void *arg)
 {
     struct pool_worker *worker = arg;
     struct cell_task *task;
+    gil_thread_begin();
     while (take(worker->in, &task)) {
         task->next_state = game_logic(task->state, task->neighbors, worker->io_us);
         give(worker->out, task);
         queue_task_done(worker->in);
     }
+    gil_thread_end();
     return NULL;
 }
 
@@ -343,7 +361,7 @@ static void simulate_pipeline(const struct grid *grid, struct grid *next, struct
         tasks[i] = (struct cell_task){y, x, grid_get(grid, y, x), count_neighbors(grid, y, x), -1};
         give(in, &tasks[i]);
     }
-    queue_join(in);
+    GIL_RELEASED(queue_join(in));
     size_t gathered = 0;
     void *done;
     while (queue_try_get(out, &done) == QUEUE_OK) {
@@ -383,8 +401,8 @@ static void run_pool(struct grid *grid, const struct settings *settings,
     queue_close(in); /* every worker's loop ends once the queue is drained */
     join_cell_threads(threads, started, costs);
     if (error != 0)
-        fail_wrong("the system refused worker %zu of %zu (pthread_create: %s)", started + 1, n,
-                   strerror(error));
+        fail_wrong("the system refused worker %zu of %zu (pthread_create: %s%s)", started + 1,
+                   n, strerror(error), fail_hint(error));
     queue_free(in);
     queue_free(out);
     free(tasks);
@@ -544,7 +562,8 @@ static void apply_size_defaults(struct settings *settings)
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_SEQ, .workers = 5, .io_us = 1000};
+    struct settings settings = {
+        .mode = MODE_SEQ, .workers = 5, .io_us = 1000, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
         {.name = "mode", .kind = CLI_CHOICE, .help = "how the cells of a generation are updated",
          .choices = mode_names, .choice = &settings.mode},
@@ -560,6 +579,7 @@ static struct settings parse_settings(int argc, char **argv)
          .help = "generations simulated (default 5; quick: 2)"},
         {.name = "io-us", .kind = CLI_INT, .min = 0, .max = 1000000, .integer = &settings.io_us,
          .help = "microseconds of blocking I/O in each cell's game_logic (default 1000)"},
+        GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
         .name = "fanout",
@@ -574,6 +594,7 @@ static struct settings parse_settings(int argc, char **argv)
         .n_variants = sizeof variants / sizeof variants[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
+    gil_options_check(&settings.gil);
     if (settings.workers_given && settings.mode != MODE_POOL)
         fail_usage("--workers applies only with --mode=pool");
     apply_size_defaults(&settings);
@@ -598,22 +619,30 @@ int main(int argc, char **argv)
     struct thread_costs costs = {.vm_before_kb = status_kb("VmSize"),
                                  .rss_before_kb = status_kb("VmRSS")};
 
+    gil_init(&settings.gil);
     double start = clock_now();
+    gil_thread_begin(); /* the main thread, which fans out and in, is a Python thread too */
     if (settings.mode == MODE_SEQ)
         run_seq(&grid, &settings);
     else if (settings.mode == MODE_THREAD_PER_CELL)
         run_thread_per_cell(&grid, &settings, &costs);
     else
         run_pool(&grid, &settings, &costs);
+    gil_thread_end();
     double elapsed = clock_since(start);
     costs.vm_peak_kb = status_kb("VmPeak");
     costs.rss_peak_kb = status_kb("VmHWM");
 
-    struct report *report = report_new("fanout", variant_name(&settings));
+    char variant[32];
+    struct report *report = report_new(
+        "fanout", gil_variant_name(&settings.gil, variant_name(&settings), variant,
+                                   sizeof variant));
     describe(report, &settings, elapsed);
     report_elapsed(report, elapsed);
     report_costs(report, &settings, &costs);
     check_grid(report, &grid, &settings);
+    gil_report(report);
+    gil_shutdown();
     attach_grid(report, &grid);
     free(grid.cells);
     return report_finish(report, settings.common.json, stdout);

@@ -27,6 +27,12 @@
  * Every thread's work is in one stage function, every blocking wait in one
  * function (take, give, pause_polling, stage_work), so a scheduler such as an
  * emulated GIL has one place to go for each.
+ *
+ * --gil runs every variant under common/gil, an emulation of CPython's GIL:
+ * the stages and the main thread are Python threads; queue waits, sleeps,
+ * yields and joins release the GIL, a CPU stage (--work=spin) checks the
+ * eval breaker as it spins.  Slept work still overlaps; spun work is done
+ * one stage at a time.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -41,6 +47,7 @@
 #include "clock.h"
 #include "fail.h"
 #include "queue.h"
+#include "gil.h"
 #include "report.h"
 
 #define N_STAGES 3
@@ -67,6 +74,7 @@ struct settings {
     int mode, work;
     long long items, work_us, capacity, poll_us;
     bool items_given, capacity_given, poll_given;
+    struct gil_options gil;
     struct cli_common common;
 };
 
@@ -105,7 +113,8 @@ static void spin_cpu(double seconds)
     double end = (double)now.tv_sec + (double)now.tv_nsec / 1e9 + seconds;
     volatile uint64_t sink = 0;
     do {
-        /* a CPU loop: a check point for a scheduler would go here */
+        /* the eval-breaker check of a CPU loop (a no-op without --gil) */
+        gil_checkpoint();
         for (int i = 0; i < 256; i++)
             sink = sink * 2862933555777941757ULL + 3037000493ULL;
         if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) != 0)
@@ -120,7 +129,7 @@ static void stage_work(const struct settings *settings)
     if (settings->work_us == 0)
         return;
     if (settings->work == WORK_SLEEP)
-        clock_sleep(seconds);
+        GIL_RELEASED(clock_sleep(seconds)); /* time.sleep lets go of the GIL */
     else
         spin_cpu(seconds);
 }
@@ -157,7 +166,8 @@ static size_t start_threads(pthread_t *threads, size_t n, void *(*body)(void *),
 static void join_threads(pthread_t *threads, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
-        int rc = pthread_join(threads[k], NULL);
+        int rc;
+        GIL_RELEASED(rc = pthread_join(threads[k], NULL));
         if (rc != 0)
             fail_code("pthread_join", rc);
     }
@@ -211,11 +221,14 @@ struct queue_stage {
     const struct settings *settings;
 };
 
-/* The only places a queue thread blocks. */
+/* The only places a queue thread blocks; under --gil with the GIL released,
+ * as queue.Queue's waits release CPython's. */
 static bool take(struct queue *queue, struct item **item)
 {
     void *got;
-    if (queue_get(queue, &got) != QUEUE_OK)
+    enum queue_status status;
+    GIL_RELEASED(status = queue_get(queue, &got));
+    if (status != QUEUE_OK)
         return false; /* closed and drained: the StoppableWorker's end */
     *item = got;
     return true;
@@ -223,7 +236,8 @@ static bool take(struct queue *queue, struct item **item)
 
 static void give(struct queue *queue, struct item *item)
 {
-    enum queue_status status = queue_put(queue, item);
+    enum queue_status status;
+    GIL_RELEASED(status = queue_put(queue, item));
     if (status != QUEUE_OK)
         fail_wrong("put on the next stage's queue: %s (it was closed too early)",
                    queue_status_name(status));
@@ -234,11 +248,13 @@ static void *queue_stage_main(void *arg)
 {
     struct queue_stage *stage = arg;
     struct item *item;
+    gil_thread_begin();
     while (take(stage->in, &item)) {
         run_stage(stage->index, item, stage->settings);
         give(stage->out, item);
         queue_task_done(stage->in);
     }
+    gil_thread_end();
     return NULL;
 }
 
@@ -288,7 +304,7 @@ static void run_queues(struct item *items, const struct settings *settings,
     for (int k = 0; k < N_STAGES; k++) {
         queue_close(queues[k]);
         if (started == N_STAGES)
-            queue_join(queues[k]);
+            GIL_RELEASED(queue_join(queues[k]));
     }
     join_threads(threads, started);
     if (error != 0)
@@ -311,9 +327,10 @@ struct plain_queue {
     size_t head, tail;
 };
 
+/* The book's Lock: under --gil, one that waits with the GIL released. */
 static void plain_lock(struct plain_queue *queue)
 {
-    int rc = pthread_mutex_lock(&queue->mutex);
+    int rc = gil_mutex_lock(&queue->mutex);
     if (rc != 0)
         fail_code("pthread_mutex_lock", rc);
 }
@@ -359,13 +376,14 @@ struct poll_stage {
 };
 
 /* What a poller does when it found nothing: sleep, or with no interval at
- * all just give the core away (Python's time.sleep(0)). */
+ * all just give the core away (Python's time.sleep(0)).  Both let go of the
+ * GIL, as time.sleep does. */
 static void pause_polling(long long microseconds)
 {
     if (microseconds == 0)
-        sched_yield();
+        GIL_RELEASED(sched_yield());
     else
-        clock_sleep((double)microseconds / 1e6);
+        GIL_RELEASED(clock_sleep((double)microseconds / 1e6));
 }
 
 /* Worker.run: poll the in-queue; sleep when it is empty; leave when told. */
@@ -373,12 +391,14 @@ static void *poll_stage_main(void *arg)
 {
     struct poll_stage *stage = arg;
     struct item *item;
+    gil_thread_begin();
     for (;;) {
         stage->polls++;
         if (plain_get(stage->in, &item)) {
             run_stage(stage->index, item, stage->settings);
             plain_put(stage->out, item);
         } else if (atomic_load_explicit(stage->stop, memory_order_acquire)) {
+            gil_thread_end();
             return NULL;
         } else {
             stage->empty_polls++;
@@ -589,7 +609,7 @@ static void check_combinations(const struct settings *settings)
 static struct settings parse_settings(int argc, char **argv)
 {
     struct settings settings = {.mode = MODE_SEQUENTIAL, .work = WORK_SLEEP, .work_us = 100,
-                                .capacity = 1, .poll_us = 10000};
+                                .capacity = 1, .poll_us = 10000, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
         {.name = "mode", .kind = CLI_CHOICE, .help = "how the stages are connected",
          .choices = mode_names, .choice = &settings.mode},
@@ -610,6 +630,7 @@ static struct settings parse_settings(int argc, char **argv)
          .integer = &settings.poll_us, .given = &settings.poll_given,
          .help = "busy-wait: sleep after an empty poll (default 10000, the book's 0.01 s; "
                  "0: only yield)"},
+        GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
         .name = "pipeline",
@@ -625,6 +646,7 @@ static struct settings parse_settings(int argc, char **argv)
         .n_variants = sizeof variants / sizeof variants[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
+    gil_options_check(&settings.gil);
     apply_size_defaults(&settings);
     check_combinations(&settings);
     return settings;
@@ -641,23 +663,31 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         items[i] = (struct item){.id = i, .value = initial_value(i)};
 
+    gil_init(&settings.gil);
     struct cpu_time cpu_before = cpu_now();
     double start = clock_now();
+    gil_thread_begin(); /* the main thread, producer and waiter, is a Python thread too */
     if (settings.mode == MODE_SEQUENTIAL)
         run_sequential(items, &settings, &outcome);
     else if (settings.mode == MODE_BUSY_WAIT)
         run_busy_wait(items, &settings, &outcome);
     else
         run_queues(items, &settings, &outcome);
+    gil_thread_end();
     outcome.elapsed_s = clock_since(start);
     struct cpu_time cpu_after = cpu_now();
     outcome.cpu = (struct cpu_time){cpu_after.user_s - cpu_before.user_s,
                                     cpu_after.system_s - cpu_before.system_s};
 
-    struct report *report = report_new("pipeline", variant_name(&settings));
+    char variant[32];
+    struct report *report = report_new(
+        "pipeline", gil_variant_name(&settings.gil, variant_name(&settings), variant,
+                                     sizeof variant));
     describe(report, &settings);
     report_outcome(report, &settings, &outcome);
     check_outcome(report, &outcome, n);
+    gil_report(report);
+    gil_shutdown();
     free(outcome.done);
     free(items);
     return report_finish(report, settings.common.json, stdout);

@@ -206,7 +206,8 @@ static struct proc *family_start(struct family *family, char *const argv[],
     if (error != 0) {
         family_stop(family);
         fail_wrong("cannot start '%s': %s%s", argv[0], strerror(error),
-                   error == ENOENT ? " (is it installed and on PATH?)" : "");
+                   error == ENOENT ? " (is it installed and on PATH?)"
+                                   : fail_hint(error));
     }
     family->count++;
     return proc;

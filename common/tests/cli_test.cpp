@@ -152,6 +152,7 @@ struct Parse {
     long long workers = 4;
     long long serial = 50;
     bool split = false, workers_given = false;
+    const char *file = nullptr;
     cli_common common{};
     std::string out;
     std::string error;
@@ -161,13 +162,19 @@ struct Parse {
                    const char *sweep = nullptr)
     {
         const cli_option options[] = {
-            {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr, 0},
-            {"workers", CLI_INT, "workers", 1, 64, &workers, nullptr, nullptr, nullptr, &workers_given, 0},
-            {"split", CLI_FLAG, "split", 0, 0, nullptr, nullptr, nullptr, &split, nullptr, 0},
-            {"serial", CLI_DECIMAL, "serial fraction", 0, 1000, &serial, nullptr, nullptr, nullptr, nullptr, 3},
+            {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr, 0,
+             nullptr, nullptr},
+            {"workers", CLI_INT, "workers", 1, 64, &workers, nullptr, nullptr, nullptr, &workers_given, 0,
+             nullptr, nullptr},
+            {"split", CLI_FLAG, "split", 0, 0, nullptr, nullptr, nullptr, &split, nullptr, 0, nullptr,
+             nullptr},
+            {"serial", CLI_DECIMAL, "serial fraction", 0, 1000, &serial, nullptr, nullptr, nullptr, nullptr, 3,
+             nullptr, nullptr},
+            {"file", CLI_TEXT, "a file", 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr, 0, &file,
+             "FILE"},
         };
         const cli_variant variants[] = {{"seq", "--mode=seq"}, {"threads", "--mode=threads"}};
-        const cli_program program = {"demo", "A demo.", positional, "More.", options, 4,
+        const cli_program program = {"demo", "A demo.", positional, "More.", options, 5,
                                      variants, 2, sweep};
         args.insert(args.begin(), "demo");
         char *buffer = nullptr;
@@ -234,6 +241,21 @@ TEST(Parse, ReadsADecimalOption)
     EXPECT_EQ(parse.serial, 250);
     EXPECT_EQ(Parse({"--serial", "1"}).serial, 1000);
     EXPECT_EQ(Parse({}).serial, 50);
+}
+
+TEST(Parse, ReadsATextOptionButNotAnEmptyOne)
+{
+    Parse parse({"--file=hosts.txt"});
+    ASSERT_EQ(parse.status, CLI_RUN) << parse.error;
+    EXPECT_STREQ(parse.file, "hosts.txt");
+    EXPECT_STREQ(Parse({"--file", "-"}).file, "-");
+    EXPECT_EQ(Parse({}).file, nullptr);
+    EXPECT_EQ(Parse({"--file="}).status, CLI_BAD);
+    EXPECT_EQ(Parse({"--file="}).error, "--file='': must not be empty");
+    EXPECT_EQ(Parse({"--file"}).error, "--file needs a value");
+    const std::string help = Parse({"--help"}).out;
+    EXPECT_NE(help.find("--file=FILE"), std::string::npos) << help;
+    EXPECT_NE(help.find("a file (default none)"), std::string::npos) << help;
 }
 
 TEST(Parse, CollectsPositionalsOnlyWhenTheProgramTakesThem)

@@ -77,12 +77,14 @@ TEST_F(Gil, AWaiterGetsItWithinABoundedNumberOfIntervals)
 {
     gil_init_us(true, GIL_DEFAULT_INTERVAL_MS * 1000);
     std::atomic<bool> spinner_holds{false}, waiter_ran{false};
+    unsigned long long switched = 0; // check points that said they handed over
+    EXPECT_FALSE(gil_checkpoint()); // not a GIL thread: never hands anything over
     // The spinner never lets go by itself: only a drop request moves it.
     std::thread spinner([&] {
         gil_thread_begin();
         spinner_holds = true;
         while (!waiter_ran)
-            gil_checkpoint();
+            switched += gil_checkpoint();
         gil_thread_end();
     });
     while (!spinner_holds)
@@ -97,6 +99,7 @@ TEST_F(Gil, AWaiterGetsItWithinABoundedNumberOfIntervals)
 
     const struct gil_thread_stats spinner_stats = gil_thread_stats(0), waiter_stats = gil_thread_stats(1);
     EXPECT_EQ(spinner_stats.forced_drops, 1u);
+    EXPECT_EQ(switched, 1u); // gil_checkpoint's answer is the forced drop
     EXPECT_EQ(spinner_stats.acquisitions, 2u);
     // Each drop request is one interval waited without a switch.  The holder
     // answers at its next check point, microseconds later; the generous
@@ -309,4 +312,61 @@ TEST(GilOptions, IntervalWithoutGilIsAUsageError)
     EXPECT_EXIT(gil_options_check(&options), ::testing::ExitedWithCode(2), "--gil");
     options.enabled = true;
     gil_options_check(&options); // fine with --gil
+}
+
+// Lock.acquire: a mutex held by a thread that waits for the GIL is waited
+// for with the GIL released, else the two would wait for each other.
+TEST_F(Gil, AMutexIsAwaitedWithTheGilReleased)
+{
+    gil_init_us(true, 200);
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+    std::atomic<bool> owner_has_mutex{false};
+    std::atomic<int> stage{0};
+    long long guarded = 0;
+    // The owner takes the mutex, then gives the GIL away while holding it
+    // (a switch inside `with lock:`): the other thread must block on the
+    // mutex without the GIL, so that the owner can come back and unlock.
+    std::thread owner([&] {
+        gil_thread_begin();
+        ASSERT_EQ(gil_mutex_lock(&mutex), 0);
+        owner_has_mutex = true;
+        while (stage.load() == 0)
+            gil_checkpoint();
+        guarded++;
+        ASSERT_EQ(pthread_mutex_unlock(&mutex), 0);
+        gil_thread_end();
+    });
+    while (!owner_has_mutex)
+        std::this_thread::yield();
+    std::thread other([&] {
+        gil_thread_begin();
+        stage = 1;
+        ASSERT_EQ(gil_mutex_lock(&mutex), 0);
+        guarded++;
+        ASSERT_EQ(pthread_mutex_unlock(&mutex), 0);
+        gil_thread_end();
+    });
+    other.join();
+    owner.join();
+    EXPECT_EQ(guarded, 2);
+    EXPECT_GE(gil_thread_stats(1).blocking_releases, 1u);
+    pthread_mutex_destroy(&mutex);
+}
+
+TEST_F(Gil, AFreeMutexIsTakenWithoutReleasingTheGil)
+{
+    gil_init_us(true, 1000);
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+    std::thread alone([&] {
+        gil_thread_begin();
+        for (int i = 0; i < 100; i++) {
+            EXPECT_EQ(gil_mutex_lock(&mutex), 0);
+            EXPECT_EQ(pthread_mutex_unlock(&mutex), 0);
+        }
+        gil_thread_end();
+    });
+    alone.join();
+    EXPECT_EQ(gil_thread_stats(0).blocking_releases, 0u);
+    EXPECT_EQ(gil_thread_stats(0).acquisitions, 1u);
+    pthread_mutex_destroy(&mutex);
 }

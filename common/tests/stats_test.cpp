@@ -16,6 +16,23 @@ TEST(Stats, MedianMeanStddev)
     EXPECT_EQ(stats_stddev(odd.data(), 1), 0);
 }
 
+TEST(Stats, NearestRankPercentiles)
+{
+    std::vector<double> hundred;
+    for (int i = 100; i >= 1; i--)
+        hundred.push_back(i); // 100, 99, ..., 1: unsorted on purpose
+    EXPECT_DOUBLE_EQ(stats_percentile(hundred.data(), 100, 50), 50);
+    EXPECT_DOUBLE_EQ(stats_percentile(hundred.data(), 100, 29), 29);
+    EXPECT_DOUBLE_EQ(stats_percentile(hundred.data(), 100, 99), 99);
+    EXPECT_DOUBLE_EQ(stats_percentile(hundred.data(), 100, 100), 100);
+    EXPECT_DOUBLE_EQ(stats_percentile(hundred.data(), 100, 0.5), 1);
+    EXPECT_EQ(hundred[0], 100) << "the input must be left as it was";
+    const std::vector<double> few{7, 3, 5};
+    EXPECT_DOUBLE_EQ(stats_percentile(few.data(), 3, 50), 5);
+    EXPECT_DOUBLE_EQ(stats_percentile(few.data(), 3, 99), 7);
+    EXPECT_DOUBLE_EQ(stats_percentile(few.data(), 1, 99), 7);
+}
+
 TEST(Stats, IntervalOfIdenticalRunsIsThePointItself)
 {
     const std::vector<double> base(10, 2.0), variant(10, 1.0);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "gil.h"
 #include "thread_team.h"
 
 namespace {
@@ -77,6 +78,38 @@ TEST(ThreadTeamDeathTest, TooManyThreadsAreRefused)
     Item item;
     EXPECT_EXIT(thread_team_run(THREAD_TEAM_MAX + 1, record, &item, sizeof item),
                 testing::ExitedWithCode(1), "at most");
+}
+
+
+// Under an emulated GIL every member is a GIL thread: never two bodies
+// between two check points at once, and the GIL knows each of them.
+struct GilMember {
+    std::atomic<int> *inside;
+    int overlaps = 0;
+};
+
+void count_overlaps(void *arg)
+{
+    GilMember *member = static_cast<GilMember *>(arg);
+    for (int i = 0; i < 20000; i++) {
+        member->overlaps += member->inside->fetch_add(1) != 0;
+        member->inside->fetch_sub(1);
+        if (i % 64 == 0)
+            gil_checkpoint();
+    }
+}
+
+TEST(ThreadTeam, UnderTheGilMembersTakeTurns)
+{
+    gil_init_us(true, 100);
+    std::atomic<int> inside{0};
+    std::vector<GilMember> members(4, GilMember{&inside});
+    thread_team_run(members.size(), count_overlaps, members.data(), sizeof(GilMember));
+    const struct gil_stats stats = gil_stats();
+    gil_shutdown();
+    EXPECT_EQ(stats.n_threads, members.size());
+    for (const GilMember &member : members)
+        EXPECT_EQ(member.overlaps, 0);
 }
 
 } // namespace

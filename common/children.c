@@ -1,0 +1,207 @@
+#include "children.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fail.h"
+
+static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_ENDING (sizeof ending_signals / sizeof ending_signals[0])
+
+/* The pid of each tracked child, 0 in a free slot.  Atomics, because the
+ * signal handler reads them whatever the other threads are doing. */
+static atomic_int tracked[CHILDREN_MAX];
+static atomic_int n_tracked;
+
+/* The process that installed the handlers (0: none).  A child's copy of it
+ * names its parent, so a child that starts children of its own installs
+ * them again. */
+static atomic_int installed_in;
+
+/* Sends SIGTERM to every tracked child, then dies of NUMBER.  Only
+ * async-signal-safe calls.  NUMBER is blocked while this runs, so raise()
+ * takes effect, with the default action, when the handler returns. */
+static void end_children_and_self(int number)
+{
+    for (size_t i = 0; i < CHILDREN_MAX; i++) {
+        pid_t pid = atomic_load_explicit(&tracked[i], memory_order_relaxed);
+        if (pid > 0)
+            (void)kill(pid, SIGTERM);
+    }
+    struct sigaction default_action;
+    memset(&default_action, 0, sizeof default_action);
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    (void)sigaction(number, &default_action, NULL);
+    (void)raise(number);
+}
+
+static void fill_ending_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < N_ENDING; i++)
+        sigaddset(set, ending_signals[i]);
+}
+
+/* Installs the handler for each ending signal not ignored now, once per
+ * process.  Two threads doing it at once install the same thing twice. */
+static void install_handlers(void)
+{
+    pid_t self = getpid();
+    if (atomic_load(&installed_in) == self)
+        return;
+    struct sigaction handler;
+    memset(&handler, 0, sizeof handler);
+    handler.sa_handler = end_children_and_self;
+    fill_ending_set(&handler.sa_mask); /* one ending signal at a time */
+    for (size_t i = 0; i < N_ENDING; i++) {
+        struct sigaction now;
+        if (sigaction(ending_signals[i], NULL, &now) != 0)
+            fail_sys("sigaction");
+        if (now.sa_handler == SIG_IGN)
+            continue; /* nohup, or a background job: leave it ignored */
+        if (sigaction(ending_signals[i], &handler, NULL) != 0)
+            fail_sys("sigaction");
+    }
+    atomic_store(&installed_in, self);
+}
+
+static void hold_ending_signals(sigset_t *saved)
+{
+    sigset_t ending;
+    fill_ending_set(&ending);
+    int error = pthread_sigmask(SIG_BLOCK, &ending, saved);
+    if (error != 0)
+        fail_code("pthread_sigmask", error);
+}
+
+static void release_ending_signals(const sigset_t *saved)
+{
+    int error = pthread_sigmask(SIG_SETMASK, saved, NULL);
+    if (error != 0)
+        fail_code("pthread_sigmask", error);
+}
+
+static bool track(pid_t pid)
+{
+    for (size_t i = 0; i < CHILDREN_MAX; i++) {
+        int expected = 0;
+        if (atomic_load_explicit(&tracked[i], memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong(&tracked[i], &expected, pid)) {
+            atomic_fetch_add(&n_tracked, 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void untrack(pid_t pid)
+{
+    for (size_t i = 0; i < CHILDREN_MAX; i++) {
+        int expected = pid;
+        if (atomic_compare_exchange_strong(&tracked[i], &expected, 0)) {
+            atomic_fetch_sub(&n_tracked, 1);
+            return;
+        }
+    }
+}
+
+/* In a new child (one thread, only async-signal-safe calls: it may exec
+ * next): its parent's children are not its own, the ending signals are back
+ * to their default action unless ignored, and none is blocked. */
+static void become_child(const sigset_t *saved)
+{
+    for (size_t i = 0; i < CHILDREN_MAX; i++)
+        atomic_store_explicit(&tracked[i], 0, memory_order_relaxed);
+    atomic_store(&n_tracked, 0);
+    struct sigaction now, default_action;
+    memset(&default_action, 0, sizeof default_action);
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    for (size_t i = 0; i < N_ENDING; i++)
+        if (sigaction(ending_signals[i], NULL, &now) == 0 && now.sa_handler != SIG_IGN)
+            (void)sigaction(ending_signals[i], &default_action, NULL);
+    sigset_t mask = *saved;
+    for (size_t i = 0; i < N_ENDING; i++)
+        sigdelset(&mask, ending_signals[i]);
+    (void)sigprocmask(SIG_SETMASK, &mask, NULL);
+}
+
+/* A child that cannot be tracked is not left running. */
+static void discard(pid_t pid)
+{
+    int status;
+    (void)kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* START with the ending signals held off in this thread, then tracking.
+ * START may be a fork: in the child (*PID == 0) nothing is tracked. */
+static int start_tracked(int (*start)(void *context, pid_t *pid), void *context, pid_t *pid)
+{
+    install_handlers();
+    sigset_t saved;
+    hold_ending_signals(&saved);
+    int error = start(context, pid);
+    if (error == 0 && *pid == 0) {
+        become_child(&saved);
+        return 0;
+    }
+    if (error == 0 && !track(*pid)) {
+        discard(*pid);
+        error = EAGAIN;
+    }
+    release_ending_signals(&saved);
+    return error;
+}
+
+static int fork_start(void *unused, pid_t *pid)
+{
+    (void)unused;
+    *pid = fork();
+    return *pid < 0 ? errno : 0;
+}
+
+pid_t children_fork(void)
+{
+    fflush(NULL);
+    pid_t pid = -1;
+    int error = start_tracked(fork_start, NULL, &pid);
+    if (error != 0) {
+        errno = error;
+        return -1;
+    }
+    return pid;
+}
+
+int children_start(int (*start)(void *context, pid_t *pid), void *context, pid_t *pid)
+{
+    return start_tracked(start, context, pid);
+}
+
+bool children_reap(pid_t pid, bool block, int *status)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    /* Wait without reaping, so the pid stays this child's until untracked. */
+    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG)) != 0) {
+        if (errno != EINTR)
+            fail_sys("waitid");
+    }
+    if (info.si_pid == 0)
+        return false;
+    untrack(pid);
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR)
+            fail_sys("waitpid");
+    }
+    return true;
+}
+
+int children_tracked(void) { return atomic_load(&n_tracked); }
