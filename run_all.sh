@@ -412,7 +412,8 @@ speedup_table() {
 }
 
 # book.md: for each experiment with a benchmarks/NAME/book.json (the figures
-# its source printed), the source's seconds beside this run's medians of
+# its source printed, and "also": variants to show that it did not time), the
+# source's seconds beside this run's medians of
 # CPython (py-VARIANT), C (VARIANT) and C under the emulated GIL (VARIANT-gil),
 # and each column's speedup over the source's baseline variant.
 write_book_table() {
@@ -423,13 +424,18 @@ write_book_table() {
     jq -r --arg e "$name" --slurpfile book "$book" '
         def seconds: if . == null then "–" else "\(. * 1000 | round / 1000) s" end;
         def ratio($a; $b): if $a == null or $b == null or $b == 0 then "–" else "\($a / $b * 100 | round / 100)×" end;
-        # The baseline is the first row, also when the source printed no figure for it;
+        # The baseline is the first row, also when the source printed no figure for it,
+        # then the variants with a figure, then those in "also" (timed here only);
         # a figure, a variant or a column that is missing shows as "–".
         .experiments[$e] as $run | $book[0] as $b
-        | ([$b.baseline] + ($b.figures_s | keys_unsorted | map(select(. != $b.baseline)))) as $variants
+        | ([$b.baseline] + ($b.figures_s | keys_unsorted | map(select(. != $b.baseline)))
+           + (($b.also // []) - [$b.baseline] - ($b.figures_s | keys_unsorted))) as $variants
         | def column($prefix; $suffix): [$variants[] | $run[$prefix + . + $suffix].median_s];
-          # The sequential baseline runs no threads: the GIL changes nothing there.
-          [$variants[] | $run[. + "-gil"].median_s // (if . == $b.baseline then $run[.].median_s else null end)]
+          # The sequential baseline runs one thread: the GIL changes nothing there,
+          # in an experiment that has --gil variants at all.
+          ($run | keys | any(endswith("-gil"))) as $has_gil
+        | [$variants[] | $run[. + "-gil"].median_s
+                         // (if . == $b.baseline and $has_gil then $run[.].median_s else null end)]
             as $gil
         | [[$variants[] | $b.figures_s[.]], column("py-"; ""), column(""; ""), $gil] as $cols
         | 0 as $base
