@@ -118,6 +118,6 @@ enum stats_verdict stats_judge(double baseline, struct stats_interval baseline_c
 
 const char *stats_verdict_name(enum stats_verdict verdict)
 {
-    static const char *const names[] = {"same", "REGRESSION", "improved"};
+    static const char *const names[] = {"same", "REGRESSION", "improved", "too few runs"};
     return names[verdict];
 }

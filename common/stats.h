@@ -39,7 +39,14 @@ struct stats_interval stats_speedup_interval(const double *base, size_t n_base,
                                              const double *variant, size_t n_variant,
                                              unsigned resamples, uint64_t seed);
 
-enum stats_verdict { STATS_SAME, STATS_REGRESSION, STATS_IMPROVEMENT };
+enum stats_verdict { STATS_SAME, STATS_REGRESSION, STATS_IMPROVEMENT, STATS_TOO_FEW_RUNS };
+
+/* Fewer runs than this on either side get no verdict (STATS_TOO_FEW_RUNS):
+ * the bootstrapped median of 3 or 4 times takes only a handful of values,
+ * so its "95 %" interval is far too narrow, and two runs of the same build
+ * on a busy machine would be called a regression (seen: 4 of 70 speedups
+ * between two --quick runs of 3). */
+#define STATS_MIN_RUNS 5
 
 /* Judges a speedup NOW against BASELINE.  A regression needs both: NOW is
  * lower by more than THRESHOLD (a fraction: 0.10 for 10 %), and NOW's whole
@@ -48,7 +55,7 @@ enum stats_verdict { STATS_SAME, STATS_REGRESSION, STATS_IMPROVEMENT };
 enum stats_verdict stats_judge(double baseline, struct stats_interval baseline_ci, double now,
                                struct stats_interval now_ci, double threshold);
 
-/* "same", "REGRESSION" or "improved". */
+/* "same", "REGRESSION", "improved" or "too few runs". */
 const char *stats_verdict_name(enum stats_verdict verdict);
 
 #ifdef __cplusplus

@@ -67,4 +67,5 @@ TEST(Stats, VerdictNeedsThresholdAndSeparateIntervals)
     EXPECT_EQ(stats_judge(1.9, {1.89, 1.91}, 1.8, {1.79, 1.81}, 0.10), STATS_SAME);
     EXPECT_EQ(stats_judge(1.2, {1.1, 1.3}, 1.9, base_ci, 0.10), STATS_IMPROVEMENT);
     EXPECT_STREQ(stats_verdict_name(STATS_REGRESSION), "REGRESSION");
+    EXPECT_STREQ(stats_verdict_name(STATS_TOO_FEW_RUNS), "too few runs");
 }

@@ -50,6 +50,12 @@ main() {
   expect 0 base noisy
   expect 0 noisy noisy2
   expect 0 worse base
+  # Clearly worse, but from 3 runs: no verdict, so no failure.
+  make_run few_base '[1.00,1.01,0.99]' '[0.50,0.51,0.49]'
+  make_run few_worse '[1.00,1.01,0.99]' '[0.80,0.81,0.79]'
+  expect 0 few_base few_worse
+  "$TOOL" compare "$SCRATCH/few_base/summary.json" "$SCRATCH/few_worse/summary.json" |
+    grep -q "too few runs" || fail "3 runs: no 'too few runs' verdict"
   local status=0
   "$TOOL" compare "$SCRATCH/base/summary.json" "$SCRATCH/nothing.json" 2>/dev/null || status=$?
   [[ $status -eq 2 ]] || fail "a missing file: exit $status, expected 2"

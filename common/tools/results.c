@@ -11,7 +11,8 @@
  *   conclab-results compare BASELINE CURRENT [--threshold=PERCENT]
  *       prints experiment, variant, baseline speedup, now, change, verdict; exits 1
  *       when any speedup fell by more than PERCENT (default 10) with intervals
- *       that do not overlap, 0 otherwise, 2 on bad input.  Warns when the two
+ *       that do not overlap, 0 otherwise, 2 on bad input.  A speedup from fewer
+ *       than STATS_MIN_RUNS runs gets no verdict.  Warns when the two
  *       summaries come from machines with other CPUs or core counts.
  */
 #include <dirent.h>
@@ -212,8 +213,20 @@ static void warn_if_other_machine(const cJSON *baseline, const cJSON *current)
                text_at(a, "cpu"), number_at(a, "cores"), text_at(b, "cpu"), number_at(b, "cores"));
 }
 
-/* Prints one line per variant of EXPERIMENT; returns the regressions found. */
-static int compare_experiment(const cJSON *baseline, const cJSON *current, double threshold)
+/* The fewest runs behind VARIANT's speedup in EXPERIMENT: its own or its
+ * baseline's. */
+static double runs_behind(const cJSON *experiment, const cJSON *variant)
+{
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(experiment, text_at(variant, "baseline"));
+    double own = number_at(variant, "runs");
+    double base_runs = base != NULL ? number_at(base, "runs") : 0;
+    return own < base_runs ? own : base_runs;
+}
+
+/* Prints one line per variant of EXPERIMENT; returns the regressions found
+ * and adds to *UNJUDGED the speedups with too few runs for a verdict. */
+static int compare_experiment(const cJSON *baseline, const cJSON *current, double threshold,
+                              int *unjudged)
 {
     int regressions = 0;
     const cJSON *was;
@@ -226,9 +239,15 @@ static int compare_experiment(const cJSON *baseline, const cJSON *current, doubl
             continue;
         }
         double before = number_at(was, "speedup"), after = number_at(now, "speedup");
+        double fewest = runs_behind(baseline, was);
+        if (runs_behind(current, now) < fewest)
+            fewest = runs_behind(current, now);
         enum stats_verdict verdict =
-            stats_judge(before, interval_of(was), after, interval_of(now), threshold);
+            fewest < STATS_MIN_RUNS
+                ? STATS_TOO_FEW_RUNS
+                : stats_judge(before, interval_of(was), after, interval_of(now), threshold);
         regressions += verdict == STATS_REGRESSION;
+        *unjudged += verdict == STATS_TOO_FEW_RUNS;
         printf("%-16s %-20s %8.2f %8.2f %+7.1f%%  %s\n", baseline->string, was->string, before,
                after, 100 * (after / before - 1), stats_verdict_name(verdict));
     }
@@ -241,7 +260,7 @@ static int compare(const char *baseline_path, const char *current_path, double t
     warn_if_other_machine(baseline, current);
     printf("%-16s %-20s %8s %8s %8s  %s\n", "experiment", "variant", "baseline", "now", "change",
            "verdict");
-    int regressions = 0;
+    int regressions = 0, unjudged = 0;
     const cJSON *experiment;
     cJSON_ArrayForEach(experiment, cJSON_GetObjectItemCaseSensitive(baseline, "experiments"))
     {
@@ -250,10 +269,13 @@ static int compare(const char *baseline_path, const char *current_path, double t
         if (now == NULL)
             printf("%-16s (not in this run)\n", experiment->string);
         else
-            regressions += compare_experiment(experiment, now, threshold);
+            regressions += compare_experiment(experiment, now, threshold, &unjudged);
     }
     printf("%d regression%s (threshold %.0f%%, intervals: %s)\n", regressions,
            regressions == 1 ? "" : "s", 100 * threshold, text_at(current, "ci_method"));
+    if (unjudged > 0)
+        printf("%d speedup%s judged: fewer than %d runs; time with --runs %d or more\n",
+               unjudged, unjudged == 1 ? " not" : "s not", STATS_MIN_RUNS, 2 * STATS_MIN_RUNS);
     cJSON_Delete(baseline);
     cJSON_Delete(current);
     return regressions > 0 ? EXIT_WRONG : EXIT_RIGHT;
