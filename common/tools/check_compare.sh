@@ -26,6 +26,19 @@ make_run() {
     "$dir/summary.json" >/dev/null || fail "$1: speedup outside its own interval"
 }
 
+# make_python_run NAME PY_THREADS_TIMES: C as in base, CPython's py-threads
+# over py-seq as given.
+make_python_run() {
+  local dir=$SCRATCH/$1 ten='[1.00,1.01,0.99,1.02,0.98,1.00,1.01,0.99,1.00,1.02]'
+  mkdir -p "$dir/demo"
+  jq -n '{cpu: "Test CPU", cores: 2}' >"$dir/meta.json"
+  jq -n --argjson ten "$ten" --argjson py "$2" '{results: [
+      {command: "seq", times: $ten}, {command: "threads", times: ($ten | map(. / 2))},
+      {command: "py-seq", times: $ten}, {command: "py-threads", times: $py}]}' \
+    >"$dir/demo/hyperfine.json"
+  "$TOOL" summarize "$dir"
+}
+
 # expect STATUS BASELINE CURRENT
 expect() {
   local status=0
@@ -54,6 +67,13 @@ main() {
   make_run few_base '[1.00,1.01,0.99]' '[0.50,0.51,0.49]'
   make_run few_worse '[1.00,1.01,0.99]' '[0.80,0.81,0.79]'
   expect 0 few_base few_worse
+  # CPython's speedup clearly worse, conclab's the same: shown, not counted.
+  make_python_run py_base '[0.50,0.51,0.49,0.50,0.52,0.50,0.49,0.51,0.50,0.50]'
+  make_python_run py_worse '[0.80,0.81,0.79,0.80,0.82,0.80,0.79,0.81,0.80,0.80]'
+  expect 0 py_base py_worse
+  "$TOOL" compare "$SCRATCH/py_base/summary.json" "$SCRATCH/py_worse/summary.json" |
+    grep -q "py-threads .*REGRESSION (CPython: shown, not counted)" ||
+    fail "CPython's regression is not shown as such"
   "$TOOL" compare "$SCRATCH/few_base/summary.json" "$SCRATCH/few_worse/summary.json" |
     grep -q "too few runs" || fail "3 runs: no 'too few runs' verdict"
   local status=0

@@ -12,7 +12,8 @@
  *       prints experiment, variant, baseline speedup, now, change, verdict; exits 1
  *       when any speedup fell by more than PERCENT (default 10) with intervals
  *       that do not overlap, 0 otherwise, 2 on bad input.  A speedup from fewer
- *       than STATS_MIN_RUNS runs gets no verdict.  Warns when the two
+ *       than STATS_MIN_RUNS runs gets no verdict; CPython's (py-*) are judged
+ *       but never counted: they are the reference, not conclab's code.  Warns when the two
  *       summaries come from machines with other CPUs or core counts.
  */
 #include <dirent.h>
@@ -246,10 +247,14 @@ static int compare_experiment(const cJSON *baseline, const cJSON *current, doubl
             fewest < STATS_MIN_RUNS
                 ? STATS_TOO_FEW_RUNS
                 : stats_judge(before, interval_of(was), after, interval_of(now), threshold);
-        regressions += verdict == STATS_REGRESSION;
+        /* CPython's speedups are the reference beside conclab's: a change
+         * there says the machine or the interpreter changed, not this code. */
+        bool reference = is_python(was->string);
+        regressions += verdict == STATS_REGRESSION && !reference;
         *unjudged += verdict == STATS_TOO_FEW_RUNS;
-        printf("%-16s %-20s %8.2f %8.2f %+7.1f%%  %s\n", baseline->string, was->string, before,
-               after, 100 * (after / before - 1), stats_verdict_name(verdict));
+        printf("%-16s %-20s %8.2f %8.2f %+7.1f%%  %s%s\n", baseline->string, was->string, before,
+               after, 100 * (after / before - 1), stats_verdict_name(verdict),
+               reference && verdict == STATS_REGRESSION ? " (CPython: shown, not counted)" : "");
     }
     return regressions;
 }
