@@ -44,7 +44,7 @@ enum stats_verdict { STATS_SAME, STATS_REGRESSION, STATS_IMPROVEMENT, STATS_TOO_
 /* Fewer runs than this on either side get no verdict (STATS_TOO_FEW_RUNS):
  * the bootstrapped median of 3 or 4 times takes only a handful of values,
  * so its "95 %" interval is far too narrow, and two runs of the same build
- * on a busy machine would be called a regression (seen: 4 of 70 speedups
+ * on a busy machine would be called a regression (seen: 4 of 104 speedups
  * between two --quick runs of 3). */
 #define STATS_MIN_RUNS 5
 
