@@ -26,43 +26,9 @@
 #include "gil.h"
 #include "proc.h"
 #include "queue.h"
+#include "sync.h"
 
-/* ---- locks and time ------------------------------------------------------ */
-
-static void lock(pthread_mutex_t *mutex)
-{
-    int rc = pthread_mutex_lock(mutex);
-    if (rc != 0)
-        fail_code("pthread_mutex_lock", rc);
-}
-
-static void unlock(pthread_mutex_t *mutex)
-{
-    int rc = pthread_mutex_unlock(mutex);
-    if (rc != 0)
-        fail_code("pthread_mutex_unlock", rc);
-}
-
-static void make_mutex(pthread_mutex_t *mutex)
-{
-    int rc = pthread_mutex_init(mutex, NULL);
-    if (rc != 0)
-        fail_code("pthread_mutex_init", rc);
-}
-
-/* A condition variable on the monotonic clock, the clock deadlines use. */
-static void make_cond(pthread_cond_t *cond)
-{
-    pthread_condattr_t attr;
-    int rc = pthread_condattr_init(&attr);
-    if (rc == 0)
-        rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(cond, &attr);
-    if (rc != 0)
-        fail_code("pthread_cond_init", rc);
-    pthread_condattr_destroy(&attr);
-}
+/* ---- time ------------------------------------------------------------------ */
 
 /* The clock_now() value at which a timeout of TIMEOUT_S seconds from now
  * runs out; INFINITY for a negative (endless) timeout. */
@@ -78,25 +44,6 @@ static double seconds_until(double deadline)
         return EXECUTOR_FOREVER;
     double left = deadline - clock_now();
     return left > 0 ? left : 0;
-}
-
-/* Sleeps on COND until signalled or DEADLINE; false when DEADLINE passed. */
-static bool wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, double deadline)
-{
-    int rc;
-    if (isinf(deadline)) {
-        rc = pthread_cond_wait(cond, mutex);
-    } else {
-        if (clock_now() >= deadline)
-            return false;
-        double capped = fmin(deadline, clock_now() + 1e9); /* no time_t overflow */
-        struct timespec when = {.tv_sec = (time_t)floor(capped)};
-        when.tv_nsec = (long)((capped - floor(capped)) * 1e9);
-        rc = pthread_cond_timedwait(cond, mutex, &when);
-    }
-    if (rc != 0 && rc != ETIMEDOUT)
-        fail_code("pthread_cond_wait", rc);
-    return rc == 0;
 }
 
 /* Makes room for one more item in a growable array. */
@@ -189,8 +136,8 @@ static struct future *future_new(executor_fn fn, const void *arg, size_t arg_siz
     future->arg_size = arg_size;
     future->state = FUTURE_STATE_PENDING;
     atomic_init(&future->holds, 2);
-    make_mutex(&future->mutex);
-    make_cond(&future->done_cond);
+    sync_mutex_init(&future->mutex);
+    sync_cond_init(&future->done_cond);
     return future;
 }
 
@@ -223,14 +170,12 @@ static void announce_done_and_unlock(struct future *future)
             fail_wrong("a futures waiter was closed while it waited");
     }
     future->n_waiters = 0; /* a future is done only once: nobody to tell again */
-    int rc = pthread_cond_broadcast(&future->done_cond);
-    if (rc != 0)
-        fail_code("pthread_cond_broadcast", rc);
+    sync_broadcast(&future->done_cond);
     struct callback *callbacks = future->callbacks;
     size_t count = future->n_callbacks;
     future->callbacks = NULL;
     future->n_callbacks = future->callbacks_capacity = 0;
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     for (size_t i = 0; i < count; i++)
         callbacks[i].fn(future, callbacks[i].arg);
     free(callbacks);
@@ -240,11 +185,11 @@ static void announce_done_and_unlock(struct future *future)
  * is now running; false when it had been cancelled. */
 static bool future_start(struct future *future)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     bool start = future->state == FUTURE_STATE_PENDING;
     if (start)
         future->state = FUTURE_STATE_RUNNING;
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return start;
 }
 
@@ -252,7 +197,7 @@ static bool future_start(struct future *future)
 static void future_finish(struct future *future, int error, char *result, size_t size,
                           char *death)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     future->state = FUTURE_STATE_FINISHED;
     future->error = error;
     future->result = result;
@@ -263,22 +208,22 @@ static void future_finish(struct future *future, int error, char *result, size_t
 
 bool future_cancel(struct future *future)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     if (future->state == FUTURE_STATE_PENDING) {
         future->state = FUTURE_STATE_CANCELLED;
         announce_done_and_unlock(future);
         return true;
     }
     bool cancelled = future->state == FUTURE_STATE_CANCELLED;
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return cancelled;
 }
 
 enum future_state future_state(struct future *future)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     enum future_state state = future->state;
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return state;
 }
 
@@ -293,19 +238,19 @@ bool future_cancelled(struct future *future)
  * mutex held either way.  Only a wait that has to sleep releases the GIL. */
 static void lock_when_done(struct future *future, double deadline)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     if (is_done(future->state) || clock_now() >= deadline)
         return;
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     gil_release();
-    lock(&future->mutex);
-    while (!is_done(future->state) && wait_until(&future->done_cond, &future->mutex, deadline))
+    sync_lock(&future->mutex);
+    while (!is_done(future->state) && sync_wait_until(&future->done_cond, &future->mutex, deadline))
         ;
     /* Taking the GIL back while holding the future's mutex could deadlock
      * with a GIL holder that wants the mutex: drop it around the take. */
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     gil_reacquire();
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
 }
 
 /* FUTURE's outcome; its mutex held. */
@@ -332,7 +277,7 @@ enum future_outcome future_result(struct future *future, double timeout_s, const
         if (size != NULL)
             *size = future->result_size;
     }
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return outcome;
 }
 
@@ -342,35 +287,35 @@ enum future_outcome future_exception(struct future *future, double timeout_s, in
     enum future_outcome outcome = outcome_of(future);
     if (error != NULL && (outcome == FUTURE_OK || outcome == FUTURE_FAILED))
         *error = future->error;
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return outcome;
 }
 
 const char *future_describe(struct future *future, char *buf, size_t size)
 {
     static const char *const names[] = {"pending", "running", "cancelled", "succeeded"};
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     if (future->state != FUTURE_STATE_FINISHED || future->error == 0)
         snprintf(buf, size, "%s", names[future->state]);
     else if (future->death != NULL)
         snprintf(buf, size, "%s", future->death);
     else
         snprintf(buf, size, "failed with error %d", future->error);
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return buf;
 }
 
 void future_add_done_callback(struct future *future, future_callback callback, void *arg)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     if (!is_done(future->state)) {
         future->callbacks = grow(future->callbacks, future->n_callbacks,
                                  &future->callbacks_capacity, sizeof *future->callbacks);
         future->callbacks[future->n_callbacks++] = (struct callback){callback, arg};
-        unlock(&future->mutex);
+        sync_unlock(&future->mutex);
         return;
     }
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     callback(future, arg);
 }
 
@@ -386,7 +331,7 @@ const char *future_outcome_name(enum future_outcome outcome)
  * already, puts it there now.  True when it was done already. */
 static bool watch(struct future *future, struct queue *waiter)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     bool done = is_done(future->state);
     if (done) {
         if (queue_put(waiter, future) != QUEUE_OK)
@@ -396,21 +341,21 @@ static bool watch(struct future *future, struct queue *waiter)
             grow(future->waiters, future->n_waiters, &future->waiters_capacity, sizeof(void *));
         future->waiters[future->n_waiters++] = waiter;
     }
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return done;
 }
 
 /* Takes back one registration of WAITER from FUTURE, if it is still there. */
 static void unwatch(struct future *future, struct queue *waiter)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     for (size_t i = 0; i < future->n_waiters; i++) {
         if (future->waiters[i] == waiter) {
             future->waiters[i] = future->waiters[--future->n_waiters];
             break;
         }
     }
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
 }
 
 static struct queue *new_waiter(void)
@@ -436,9 +381,9 @@ static struct future *next_done(struct queue *waiter, double deadline)
 
 static bool finished_with_error(struct future *future)
 {
-    lock(&future->mutex);
+    sync_lock(&future->mutex);
     bool failed = future->state == FUTURE_STATE_FINISHED && future->error != 0;
-    unlock(&future->mutex);
+    sync_unlock(&future->mutex);
     return failed;
 }
 
@@ -571,9 +516,9 @@ struct executor {
 
 static void count(struct executor *executor, size_t *counter)
 {
-    lock(&executor->mutex);
+    sync_lock(&executor->mutex);
     (*counter)++;
-    unlock(&executor->mutex);
+    sync_unlock(&executor->mutex);
 }
 
 /* Runs FUTURE's task in this thread. */
@@ -887,7 +832,7 @@ static void *process_worker_main(void *arg)
 static void join_workers(struct executor *executor)
 {
     gil_release();
-    lock(&executor->join_mutex);
+    sync_lock(&executor->join_mutex);
     for (size_t i = 0; !executor->joined && i < executor->n_workers; i++) {
         struct worker *worker = &executor->workers[i];
         if (!worker->thread_started)
@@ -902,7 +847,7 @@ static void join_workers(struct executor *executor)
         if (!executor->workers[i].thread_started && executor->workers[i].pid >= 0)
             bury_process(&executor->workers[i]);
     }
-    unlock(&executor->join_mutex);
+    sync_unlock(&executor->join_mutex);
     gil_reacquire();
 }
 
@@ -932,8 +877,8 @@ static struct executor *executor_new(enum pool_kind kind, size_t workers,
         executor->options = *options;
     executor->n_workers = workers;
     executor->stats.workers = workers;
-    make_mutex(&executor->mutex);
-    make_mutex(&executor->join_mutex);
+    sync_mutex_init(&executor->mutex);
+    sync_mutex_init(&executor->join_mutex);
     for (size_t i = 0; i < workers; i++)
         executor->workers[i] = (struct worker){.executor = executor, .pid = -1,
                                                .task_fd = -1, .result_fd = -1};
@@ -980,13 +925,13 @@ struct future *executor_submit(struct executor *executor, executor_fn fn, const 
         errno = ENOMEM;
         return NULL;
     }
-    lock(&executor->mutex);
+    sync_lock(&executor->mutex);
     /* Checked and put under the pool's mutex, so shutdown cannot close the
      * queue in between. */
     bool open = !executor->shut && queue_put(executor->tasks, future) == QUEUE_OK;
     if (open)
         executor->stats.submitted++;
-    unlock(&executor->mutex);
+    sync_unlock(&executor->mutex);
     if (!open) {
         future_release(future);
         future_release(future);
@@ -998,10 +943,10 @@ struct future *executor_submit(struct executor *executor, executor_fn fn, const 
 
 void executor_shutdown(struct executor *executor, bool wait, bool cancel_pending)
 {
-    lock(&executor->mutex);
+    sync_lock(&executor->mutex);
     executor->shut = true;
     queue_close(executor->tasks);
-    unlock(&executor->mutex);
+    sync_unlock(&executor->mutex);
     void *item;
     while (cancel_pending && queue_try_get(executor->tasks, &item) == QUEUE_OK)
         discard(executor, item);
@@ -1019,9 +964,9 @@ void executor_free(struct executor *executor)
 
 struct executor_stats executor_get_stats(struct executor *executor)
 {
-    lock(&executor->mutex);
+    sync_lock(&executor->mutex);
     struct executor_stats stats = executor->stats;
-    unlock(&executor->mutex);
+    sync_unlock(&executor->mutex);
     return stats;
 }
 

@@ -5,10 +5,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "clock.h"
 #include "fail.h"
+#include "sync.h"
 
 struct gil {
     /* Written by gil_init/gil_shutdown only, while no GIL thread runs. */
@@ -51,75 +51,6 @@ struct gil_thread {
 
 static _Thread_local struct gil_thread self;
 
-/* ---- small checked wrappers ------------------------------------------- */
-
-static void lock(pthread_mutex_t *mutex)
-{
-    int rc = pthread_mutex_lock(mutex);
-    if (rc != 0)
-        fail_code("pthread_mutex_lock", rc);
-}
-
-static void unlock(pthread_mutex_t *mutex)
-{
-    int rc = pthread_mutex_unlock(mutex);
-    if (rc != 0)
-        fail_code("pthread_mutex_unlock", rc);
-}
-
-static void signal_one(pthread_cond_t *cond)
-{
-    int rc = pthread_cond_signal(cond);
-    if (rc != 0)
-        fail_code("pthread_cond_signal", rc);
-}
-
-static void wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex)
-{
-    int rc = pthread_cond_wait(cond, mutex);
-    if (rc != 0)
-        fail_code("pthread_cond_wait", rc);
-}
-
-/* Waits on COND at most INTERVAL_US; true when the time ran out. */
-static bool timed_wait_on(pthread_cond_t *cond, pthread_mutex_t *mutex, long interval_us)
-{
-    struct timespec deadline;
-    if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
-        fail_sys("clock_gettime");
-    long long nanoseconds = deadline.tv_nsec + (long long)interval_us * 1000;
-    deadline.tv_sec += (time_t)(nanoseconds / 1000000000);
-    deadline.tv_nsec = (long)(nanoseconds % 1000000000);
-    int rc = pthread_cond_timedwait(cond, mutex, &deadline);
-    if (rc != 0 && rc != ETIMEDOUT)
-        fail_code("pthread_cond_timedwait", rc);
-    return rc == ETIMEDOUT;
-}
-
-/* A condition variable on the monotonic clock, so the interval does not
- * stretch or shrink when the wall clock is set. */
-static void make_cond(pthread_cond_t *cond)
-{
-    pthread_condattr_t attributes;
-    int rc = pthread_condattr_init(&attributes);
-    if (rc != 0)
-        fail_code("pthread_condattr_init", rc);
-    rc = pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    if (rc != 0)
-        fail_code("pthread_condattr_setclock", rc);
-    rc = pthread_cond_init(cond, &attributes);
-    if (rc != 0)
-        fail_code("pthread_cond_init", rc);
-    pthread_condattr_destroy(&attributes);
-}
-
-static void make_mutex(pthread_mutex_t *mutex)
-{
-    int rc = pthread_mutex_init(mutex, NULL);
-    if (rc != 0)
-        fail_code("pthread_mutex_init", rc);
-}
-
 /* ---- the two halves, as in ceval_gil.c ---------------------------------- */
 
 static void set_drop_request(void) { atomic_store_explicit(&drop_request, 1, memory_order_relaxed); }
@@ -133,10 +64,11 @@ static void take_gil(struct gil_thread *thread)
     struct gil *gil = &the_gil;
     int saved_errno = errno;
     double start = clock_now();
-    lock(&gil->mutex);
+    sync_lock(&gil->mutex);
     while (gil->locked) {
         unsigned long long switches_before = gil->switches;
-        bool timed_out = timed_wait_on(&gil->cond, &gil->mutex, gil->interval_us);
+        double deadline = clock_now() + (double)gil->interval_us / 1e6;
+        bool timed_out = !sync_wait_until(&gil->cond, &gil->mutex, deadline);
         if (timed_out && gil->locked && gil->switches == switches_before) {
             set_drop_request();
             thread->stats.drop_requests++;
@@ -144,17 +76,17 @@ static void take_gil(struct gil_thread *thread)
     }
     /* SWITCH_MUTEX orders the change of holder with a dropper that waits
      * for it in drop_gil. */
-    lock(&gil->switch_mutex);
+    sync_lock(&gil->switch_mutex);
     gil->locked = true;
     if (gil->last_holder != thread->id) {
         gil->last_holder = thread->id;
         gil->switches++;
     }
-    signal_one(&gil->switch_cond);
-    unlock(&gil->switch_mutex);
+    sync_signal(&gil->switch_cond);
+    sync_unlock(&gil->switch_mutex);
     /* The request, whoever made it, is answered: this thread now runs. */
     reset_drop_request();
-    unlock(&gil->mutex);
+    sync_unlock(&gil->mutex);
     thread->holding = true;
     thread->stats.acquisitions++;
     thread->stats.wait_s += clock_since(start);
@@ -170,21 +102,21 @@ static void drop_gil(struct gil_thread *thread, bool final)
 {
     struct gil *gil = &the_gil;
     thread->holding = false;
-    lock(&gil->mutex);
+    sync_lock(&gil->mutex);
     gil->locked = false;
-    signal_one(&gil->cond);
-    unlock(&gil->mutex);
+    sync_signal(&gil->cond);
+    sync_unlock(&gil->mutex);
     if (final || !drop_requested())
         return;
-    lock(&gil->switch_mutex);
+    sync_lock(&gil->switch_mutex);
     if (gil->last_holder == thread->id) {
         reset_drop_request();
         /* The waiter that asked is still waiting (it leaves take_gil only
          * with the GIL), so someone other than this thread takes it. */
         while (gil->last_holder == thread->id)
-            wait_on(&gil->switch_cond, &gil->switch_mutex);
+            sync_wait(&gil->switch_cond, &gil->switch_mutex);
     }
-    unlock(&gil->switch_mutex);
+    sync_unlock(&gil->switch_mutex);
 }
 
 /* ---- set up and tear down ---------------------------------------------- */
@@ -214,10 +146,10 @@ void gil_init_us(bool enabled, long interval_us)
     if (!enabled)
         return;
     the_gil = (struct gil){.enabled = true, .interval_us = interval_us > 0 ? interval_us : 1};
-    make_mutex(&the_gil.mutex);
-    make_mutex(&the_gil.switch_mutex);
-    make_cond(&the_gil.cond);
-    make_cond(&the_gil.switch_cond);
+    sync_mutex_init(&the_gil.mutex);
+    sync_mutex_init(&the_gil.switch_mutex);
+    sync_cond_init(&the_gil.cond);
+    sync_cond_init(&the_gil.switch_cond);
     reset_drop_request();
 }
 
@@ -225,9 +157,9 @@ void gil_shutdown(void)
 {
     if (!the_gil.enabled)
         return;
-    lock(&the_gil.mutex);
+    sync_lock(&the_gil.mutex);
     size_t running = the_gil.running;
-    unlock(&the_gil.mutex);
+    sync_unlock(&the_gil.mutex);
     if (running != 0)
         fail_wrong("gil_shutdown: %zu thread(s) did not call gil_thread_end", running);
     pthread_cond_destroy(&the_gil.cond);
@@ -247,12 +179,12 @@ bool gil_enabled(void) { return the_gil.enabled; }
 static long register_thread(void)
 {
     struct gil *gil = &the_gil;
-    lock(&gil->mutex);
+    sync_lock(&gil->mutex);
     if (gil->n_threads == gil->capacity) {
         size_t capacity = gil->capacity ? 2 * gil->capacity : 16;
         struct gil_thread_stats *threads = realloc(gil->threads, capacity * sizeof *threads);
         if (threads == NULL) {
-            unlock(&gil->mutex);
+            sync_unlock(&gil->mutex);
             fail_wrong("out of memory for %zu GIL threads", capacity);
         }
         gil->threads = threads;
@@ -261,7 +193,7 @@ static long register_thread(void)
     gil->threads[gil->n_threads] = (struct gil_thread_stats){0};
     long id = (long)++gil->n_threads;
     gil->running++;
-    unlock(&gil->mutex);
+    sync_unlock(&gil->mutex);
     return id;
 }
 
@@ -281,10 +213,10 @@ void gil_thread_end(void)
         return;
     if (self.holding)
         drop_gil(&self, true);
-    lock(&the_gil.mutex);
+    sync_lock(&the_gil.mutex);
     the_gil.threads[self.id - 1] = self.stats;
     the_gil.running--;
-    unlock(&the_gil.mutex);
+    sync_unlock(&the_gil.mutex);
     self.active = false;
 }
 
@@ -331,7 +263,7 @@ struct gil_stats gil_stats(void)
     struct gil_stats stats = {.enabled = gil->enabled};
     if (!gil->enabled)
         return stats;
-    lock(&gil->mutex);
+    sync_lock(&gil->mutex);
     stats.switch_interval_s = (double)gil->interval_us / 1e6;
     stats.switches = gil->switches;
     stats.n_threads = gil->n_threads;
@@ -340,7 +272,7 @@ struct gil_stats gil_stats(void)
         stats.forced_drops += gil->threads[i].forced_drops;
         stats.wait_s += gil->threads[i].wait_s;
     }
-    unlock(&gil->mutex);
+    sync_unlock(&gil->mutex);
     return stats;
 }
 
@@ -349,10 +281,10 @@ struct gil_thread_stats gil_thread_stats(size_t index)
     struct gil_thread_stats stats = {0};
     if (!the_gil.enabled)
         return stats;
-    lock(&the_gil.mutex);
+    sync_lock(&the_gil.mutex);
     if (index < the_gil.n_threads)
         stats = the_gil.threads[index];
-    unlock(&the_gil.mutex);
+    sync_unlock(&the_gil.mutex);
     return stats;
 }
 

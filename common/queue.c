@@ -4,9 +4,10 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock.h"
 #include "fail.h"
+#include "sync.h"
 
 /* The items live in a ring: ITEMS[(HEAD + i) % SLOTS] for i < COUNT.  A
  * bounded queue allocates CAPACITY slots once; an unbounded one doubles. */
@@ -27,85 +28,23 @@ enum { INITIAL_SLOTS = 16 };
 /* How a call may wait: not at all, without limit, or until a deadline. */
 enum wait_kind { NO_WAIT, WAIT_FOREVER, WAIT_UNTIL };
 
-static void lock(struct queue *queue)
-{
-    int rc = pthread_mutex_lock(&queue->mutex);
-    if (rc != 0)
-        fail_code("pthread_mutex_lock", rc);
-}
-
-static void unlock(struct queue *queue)
-{
-    int rc = pthread_mutex_unlock(&queue->mutex);
-    if (rc != 0)
-        fail_code("pthread_mutex_unlock", rc);
-}
-
-static void wake_one(pthread_cond_t *cond)
-{
-    int rc = pthread_cond_signal(cond);
-    if (rc != 0)
-        fail_code("pthread_cond_signal", rc);
-}
-
-static void wake_all(pthread_cond_t *cond)
-{
-    int rc = pthread_cond_broadcast(cond);
-    if (rc != 0)
-        fail_code("pthread_cond_broadcast", rc);
-}
-
-/* Sleeps on COND (the mutex held).  False when DEADLINE passed first; a
- * true return may be spurious, so callers re-check their condition. */
+/* Sleeps on COND (the mutex held).  False when DEADLINE (a clock_now()
+ * value) passed first; a true return may be spurious, so callers re-check
+ * their condition. */
 static bool sleep_on(struct queue *queue, pthread_cond_t *cond, enum wait_kind kind,
-                     const struct timespec *deadline)
+                     double deadline)
 {
-    int rc = kind == WAIT_UNTIL ? pthread_cond_timedwait(cond, &queue->mutex, deadline)
-                                : pthread_cond_wait(cond, &queue->mutex);
-    if (rc == ETIMEDOUT)
-        return false;
-    if (rc != 0)
-        fail_code(kind == WAIT_UNTIL ? "pthread_cond_timedwait" : "pthread_cond_wait", rc);
-    return true;
-}
-
-/* TIMEOUT_S from now on the monotonic clock, the clock the conditions use. */
-static struct timespec deadline_after(double timeout_s)
-{
-    struct timespec deadline;
-    if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
-        fail_sys("clock_gettime");
-    if (!(timeout_s > 0))
-        return deadline;
-    if (timeout_s > 1e9) /* keeps the sum below any time_t overflow */
-        timeout_s = 1e9;
-    double whole = floor(timeout_s);
-    deadline.tv_sec += (time_t)whole;
-    deadline.tv_nsec += (long)((timeout_s - whole) * 1e9);
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec += 1;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    return deadline;
+    return sync_wait_until(cond, &queue->mutex, kind == WAIT_UNTIL ? deadline : INFINITY);
 }
 
 static int init_conditions(struct queue *queue)
 {
-    pthread_condattr_t attr;
-    int rc = pthread_condattr_init(&attr);
-    if (rc != 0)
-        return rc;
-    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    int made = 0;
     pthread_cond_t *conds[] = {&queue->not_empty, &queue->not_full, &queue->all_done};
-    for (; rc == 0 && made < 3; made++)
-        rc = pthread_cond_init(conds[made], &attr);
-    if (rc != 0) {
-        /* made counts the attempt that failed too; destroy only the others */
-        for (int i = 0; i < made - 1; i++)
-            pthread_cond_destroy(conds[i]);
-    }
-    pthread_condattr_destroy(&attr);
+    int made = 0, rc = 0;
+    while (made < 3 && (rc = sync_cond_init_monotonic(conds[made])) == 0)
+        made++;
+    for (int i = 0; rc != 0 && i < made; i++)
+        pthread_cond_destroy(conds[i]);
     return rc;
 }
 
@@ -180,7 +119,7 @@ static void push(struct queue *queue, void *item)
     if (queue->count > queue->stats.max_size)
         queue->stats.max_size = queue->count;
     if (queue->stats.waiting_getters > 0)
-        wake_one(&queue->not_empty);
+        sync_signal(&queue->not_empty);
 }
 
 static void *pop(struct queue *queue)
@@ -190,16 +129,16 @@ static void *pop(struct queue *queue)
     queue->count--;
     queue->stats.gets++;
     if (queue->stats.waiting_putters > 0)
-        wake_one(&queue->not_full);
+        sync_signal(&queue->not_full);
     return item;
 }
 
 static enum queue_status put(struct queue *queue, void *item, enum wait_kind kind,
-                             const struct timespec *deadline)
+                             double deadline)
 {
     enum queue_status status = QUEUE_OK;
     bool waited = false;
-    lock(queue);
+    sync_lock(&queue->mutex);
     while (!queue->closed && is_full(queue)) {
         if (kind == NO_WAIT) {
             status = QUEUE_FULL;
@@ -220,16 +159,16 @@ static enum queue_status put(struct queue *queue, void *item, enum wait_kind kin
         status = QUEUE_CLOSED;
     else if (status == QUEUE_OK)
         push(queue, item);
-    unlock(queue);
+    sync_unlock(&queue->mutex);
     return status;
 }
 
 static enum queue_status get(struct queue *queue, void **item, enum wait_kind kind,
-                             const struct timespec *deadline)
+                             double deadline)
 {
     enum queue_status status = QUEUE_OK;
     bool waited = false;
-    lock(queue);
+    sync_lock(&queue->mutex);
     while (!queue->closed && queue->count == 0) {
         if (kind == NO_WAIT) {
             status = QUEUE_EMPTY;
@@ -253,74 +192,72 @@ static enum queue_status get(struct queue *queue, void **item, enum wait_kind ki
     } else if (queue->closed) {
         status = QUEUE_CLOSED;
     }
-    unlock(queue);
+    sync_unlock(&queue->mutex);
     return status;
 }
 
 enum queue_status queue_put(struct queue *queue, void *item)
 {
-    return put(queue, item, WAIT_FOREVER, NULL);
+    return put(queue, item, WAIT_FOREVER, INFINITY);
 }
 
 enum queue_status queue_try_put(struct queue *queue, void *item)
 {
-    return put(queue, item, NO_WAIT, NULL);
+    return put(queue, item, NO_WAIT, 0);
 }
 
 enum queue_status queue_put_timeout(struct queue *queue, void *item, double timeout_s)
 {
-    struct timespec deadline = deadline_after(timeout_s);
-    return put(queue, item, WAIT_UNTIL, &deadline);
+    return put(queue, item, WAIT_UNTIL, clock_now() + timeout_s);
 }
 
 enum queue_status queue_get(struct queue *queue, void **item)
 {
-    return get(queue, item, WAIT_FOREVER, NULL);
+    return get(queue, item, WAIT_FOREVER, INFINITY);
 }
 
 enum queue_status queue_try_get(struct queue *queue, void **item)
 {
-    return get(queue, item, NO_WAIT, NULL);
+    return get(queue, item, NO_WAIT, 0);
 }
 
 enum queue_status queue_get_timeout(struct queue *queue, void **item, double timeout_s)
 {
-    struct timespec deadline = deadline_after(timeout_s);
-    return get(queue, item, WAIT_UNTIL, &deadline);
+    return get(queue, item, WAIT_UNTIL, clock_now() + timeout_s);
 }
 
 void queue_close(struct queue *queue)
 {
-    lock(queue);
+    sync_lock(&queue->mutex);
     queue->closed = true;
-    wake_all(&queue->not_empty);
-    wake_all(&queue->not_full);
-    unlock(queue);
+    sync_broadcast(&queue->not_empty);
+    sync_broadcast(&queue->not_full);
+    sync_unlock(&queue->mutex);
 }
 
 bool queue_task_done(struct queue *queue)
 {
-    lock(queue);
+    sync_lock(&queue->mutex);
     bool counted = queue->stats.unfinished > 0;
     if (counted && --queue->stats.unfinished == 0)
-        wake_all(&queue->all_done);
-    unlock(queue);
+        sync_broadcast(&queue->all_done);
+    sync_unlock(&queue->mutex);
     return counted;
 }
 
 void queue_join(struct queue *queue)
 {
-    lock(queue);
+    sync_lock(&queue->mutex);
     while (queue->stats.unfinished > 0)
-        sleep_on(queue, &queue->all_done, WAIT_FOREVER, NULL);
-    unlock(queue);
+        sleep_on(queue, &queue->all_done, WAIT_FOREVER, INFINITY);
+    sync_unlock(&queue->mutex);
 }
 
 size_t queue_size(struct queue *queue)
 {
-    lock(queue);
+    sync_lock(&queue->mutex);
     size_t count = queue->count;
-    unlock(queue);
+    sync_unlock(&queue->mutex);
     return count;
 }
 
@@ -331,17 +268,17 @@ size_t queue_capacity(const struct queue *queue)
 
 bool queue_is_closed(struct queue *queue)
 {
-    lock(queue);
+    sync_lock(&queue->mutex);
     bool closed = queue->closed;
-    unlock(queue);
+    sync_unlock(&queue->mutex);
     return closed;
 }
 
 struct queue_stats queue_get_stats(struct queue *queue)
 {
-    lock(queue);
+    sync_lock(&queue->mutex);
     struct queue_stats stats = queue->stats;
-    unlock(queue);
+    sync_unlock(&queue->mutex);
     return stats;
 }
 

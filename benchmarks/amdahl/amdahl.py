@@ -29,6 +29,9 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
+
 A = 6364136223846793005
 C = 1442695040888963407
 MASK = (1 << 64) - 1
@@ -140,14 +143,6 @@ def variants():
             yield f"{mode}-{n}", f"--mode={mode} --workers={n}"
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"amdahl.py: {message}\n")
-        sys.exit(2)
-
-
 def integer_in(low, high):
     def parse(text):
         if not re.fullmatch(r"-?[0-9]+", text) or not low <= int(text) <= high:
@@ -167,7 +162,7 @@ def serial_thousandths(text):
 
 
 def parse_args():
-    parser = OneLineParser(description="Fixed work, a fraction on one thread, the rest over "
+    parser = experiment_cli.OneLineParser(description="Fixed work, a fraction on one thread, the rest over "
                                        "--workers threads or processes: Amdahl's law (seed 004).")
     parser.add_argument("--mode", choices=["seq", "threads", "processes"], default="threads")
     parser.add_argument("--workers", type=integer_in(1, MAX_WORKERS), default=None)
@@ -176,8 +171,7 @@ def parse_args():
     parser.add_argument("--work", type=integer_in(MIN_WORK, MAX_WORK), default=None,
                         help="generator steps in all (default by --size)")
     parser.add_argument("--size", choices=list(WORK), default="book")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     args = parser.parse_args()
     if args.mode == "seq" and args.workers is not None:
         parser.error("--workers needs --mode=threads or --mode=processes")
@@ -189,8 +183,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in variants():
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(variants())
         return 0
     serial_steps = args.work * args.serial // 1000
     elapsed, serial_sum, chunks, results = run(args.mode, args.work, serial_steps, args.workers)
@@ -211,8 +204,7 @@ def main():
         print(f"amdahl.py {variant}: {elapsed:.3f} s for {args.work} steps, serial fraction {s:.3f}; "
               f"Amdahl predicts at most {predicted:.2f}x over one worker"
               + (" (not with threads: the GIL runs one at a time)" if args.mode == "threads" else ""))
-        for c in checks:
-            print(f"  check {c['name']:<12} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

@@ -14,7 +14,6 @@ I/O thread gets it back only after a switch interval (sys.getswitchinterval(),
 Same command line as the C program: --mode, --size, --list, --json.
 Exit status: 0 right answer, 1 wrong answer, 2 bad command line.
 """
-import argparse
 import json
 import math
 import os
@@ -22,6 +21,9 @@ import select
 import sys
 import time
 from threading import Thread
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
 
 SIZES = {"quick": 20, "book": 200, "large": 2000}  # waits the I/O thread makes
 WAIT_S = 0.001
@@ -93,29 +95,19 @@ def checks(shared, mode):
     return found
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"convoy.py: {message}\n")
-        sys.exit(2)
-
-
 def parse_args():
-    parser = OneLineParser(description="Time an I/O thread's short blocking waits, alone and "
+    parser = experiment_cli.OneLineParser(description="Time an I/O thread's short blocking waits, alone and "
                                        "beside a CPU-bound thread (the GIL's convoy effect).")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="alone")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     ops = SIZES[args.size]
     shared, elapsed = run(args.mode, ops)
@@ -137,8 +129,7 @@ def main():
         print(f"convoy.py {args.mode}: {elapsed:.3f} s, {ops} waits of {WAIT_S * 1000:g} ms")
         for name, value in metrics.items():
             print(f"  {name}: {value:.4g}")
-        for c in results:
-            print(f"  check {c['name']:<30} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(results)
     return 0 if ok else 1
 
 

@@ -16,9 +16,13 @@ Same command line as the C program: --mode, --size, --list, --json, --threads,
 """
 import argparse
 import json
+import os
 import sys
 import time
 from threading import Lock, Thread
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
 
 SIZES = {"quick": (6, 10000), "book": (6, 1000000), "large": (64, 1000000)}
 # mutex first, as in counter.c: the reference of run_all.sh's speedups.
@@ -84,14 +88,6 @@ def run(mode, threads, how_many):
     return counter.total()
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"counter.py: {message}\n")
-        sys.exit(2)
-
-
 def bounded(name, top):
     def parse(text):
         if not text.isdigit() or not 1 <= int(text) <= top:
@@ -101,14 +97,13 @@ def bounded(name, top):
 
 
 def parse_args():
-    parser = OneLineParser(description="Threads add 1 to one counter, with or without a lock "
+    parser = experiment_cli.OneLineParser(description="Threads add 1 to one counter, with or without a lock "
                                        "(Effective Python item 54).")
     parser.add_argument("--mode", choices=list(COUNTERS), default="unlocked")
     parser.add_argument("--size", choices=list(SIZES), default="book")
     parser.add_argument("--threads", type=bounded("threads", MAX_THREADS))
     parser.add_argument("--increments", type=bounded("increments", MAX_INCREMENTS))
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     return parser.parse_args()
 
 
@@ -123,8 +118,7 @@ def check(mode, expected, found):
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     threads = args.threads or SIZES[args.size][0]
     how_many = args.increments or SIZES[args.size][1]

@@ -36,6 +36,9 @@ import threading
 import time
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
+
 SIZES = {"quick": (16, 5, 4096), "book": (160, 20, 16384), "large": (640, 20, 16384)}
 VARIANTS = [("seq", "--mode=seq"), ("thread-pool", "--mode=thread-pool"),
             ("event-loop", "--mode=event-loop"),
@@ -272,16 +275,8 @@ def ranged(name, low, high):
     return parse
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"downloads.py: {message}\n")
-        sys.exit(2)
-
-
 def parse_args():
-    parser = OneLineParser(description="Fetch URLs from a local HTTP server with a fixed latency.")
+    parser = experiment_cli.OneLineParser(description="Fetch URLs from a local HTTP server with a fixed latency.")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
     parser.add_argument("--requests", type=ranged("requests", 1, 10000))
@@ -289,8 +284,7 @@ def parse_args():
     parser.add_argument("--bytes", type=ranged("bytes", 0, 1048576))
     parser.add_argument("--workers", type=ranged("workers", 1, 1024))
     parser.add_argument("--connections", type=ranged("connections", 1, 10000))
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     args = parser.parse_args()
     if args.workers is not None and args.mode != "thread-pool":
         parser.error("--workers applies only with --mode=thread-pool")
@@ -315,8 +309,7 @@ def raise_descriptor_limit(needed):
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     raise_descriptor_limit(args.requests + 64)
     server = Server(args.latency_ms, args.bytes)
@@ -339,8 +332,7 @@ def main():
     else:
         print(f"downloads.py {args.mode}: {args.requests} requests in {elapsed:.3f} s "
               f"({args.requests / elapsed:.0f}/s, median latency {p50:.1f} ms)")
-        for c in checks:
-            print(f"  check {c['name']:<26} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

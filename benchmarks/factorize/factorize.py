@@ -13,9 +13,13 @@ Exit status: 0 right answer, 1 wrong answer, 2 bad command line.
 """
 import argparse
 import json
+import os
 import sys
 import time
 from threading import Thread
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
 
 SIZES = {"quick": [100000, 200000], "book": [10000000, 20000000],
          "large": [10000000 * k for k in range(1, 9)]}
@@ -79,21 +83,12 @@ def positive_number(text):
     return int(text)
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"factorize.py: {message}\n")
-        sys.exit(2)
-
-
 def parse_args():
-    parser = OneLineParser(description="Factorize numbers sequentially or in threads "
+    parser = experiment_cli.OneLineParser(description="Factorize numbers sequentially or in threads "
                                        "(Effective Python item 53).")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     parser.add_argument("numbers", nargs="*", type=positive_number, metavar="NUMBER")
     return parser.parse_args()
 
@@ -101,8 +96,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     numbers = args.numbers or SIZES[args.size]
     start = time.perf_counter()
@@ -116,8 +110,7 @@ def main():
                           "elapsed_s": elapsed, "checks": checks, "ok": ok}))
     else:
         print(f"factorize.py {args.mode}: {elapsed:.3f} s")
-        for c in checks:
-            print(f"  check {c['name']:<24} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

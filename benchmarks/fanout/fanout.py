@@ -15,10 +15,14 @@ Exit status: 0 right answer, 1 wrong answer, 2 bad command line.
 """
 import argparse
 import json
+import os
 import sys
 import time
 from queue import Queue
 from threading import Lock, Thread
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
 
 ALIVE = "*"
 EMPTY = "-"
@@ -192,14 +196,6 @@ def initial_grid(rows, cols):
     return grid
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"fanout.py: {message}\n")
-        sys.exit(2)
-
-
 def bounded_int(low, high):
     def parse(text):
         if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
@@ -209,12 +205,11 @@ def bounded_int(low, high):
 
 
 def parse_args():
-    parser = OneLineParser(description="Game of Life with blocking I/O per cell: one thread "
+    parser = experiment_cli.OneLineParser(description="Game of Life with blocking I/O per cell: one thread "
                                        "per cell or a fixed pool (Effective Python items 56-57).")
     parser.add_argument("--mode", choices=["seq", "thread-per-cell", "pool"], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     parser.add_argument("--workers", type=bounded_int(1, 1024))
     parser.add_argument("--rows", type=bounded_int(3, 200))
     parser.add_argument("--cols", type=bounded_int(3, 200))
@@ -233,8 +228,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     grid = initial_grid(args.rows, args.cols)
     start = time.perf_counter()
@@ -259,8 +253,7 @@ def main():
         print(f"fanout.py {variant}: {elapsed:.3f} s, {threads} threads created")
         for line in result.lines() if args.rows <= 10 else []:
             print(f"  {line}")
-        for c in checks:
-            print(f"  check {c['name']:<24} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

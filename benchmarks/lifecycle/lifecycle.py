@@ -20,6 +20,9 @@ import sys
 import time
 from threading import Lock, Thread
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
+
 LIMIT_S = 10.0
 POLL_S = 0.0005
 SPIN, SLEEP, WAKE, FINISH = range(4)
@@ -141,14 +144,6 @@ class Walk:
                      "run() returned and join() is done: the task is gone from /proc")
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"lifecycle.py: {message}\n")
-        sys.exit(2)
-
-
 def sleep_ms(text):
     if not text.isdigit() or not 1 <= int(text) <= 10000:
         raise argparse.ArgumentTypeError(f"'{text}' must be an integer from 1 to 10000")
@@ -156,12 +151,11 @@ def sleep_ms(text):
 
 
 def main():
-    parser = OneLineParser(description="Walk one thread through its states and show what the "
+    parser = experiment_cli.OneLineParser(description="Walk one thread through its states and show what the "
                                        "kernel says at each (seed 003).")
     parser.add_argument("--mode", choices=["walk"], default="walk")
     parser.add_argument("--size", choices=["quick", "book", "large"], default="book")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     parser.add_argument("--sleep-ms", type=sleep_ms)
     args = parser.parse_args()
     if args.list:

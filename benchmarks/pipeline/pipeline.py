@@ -14,11 +14,15 @@ Exit status: 0 right answer, 1 wrong answer, 2 bad command line.
 """
 import argparse
 import json
+import os
 import sys
 import time
 from collections import deque
 from queue import Queue
 from threading import Lock, Thread
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
 
 SIZES = {"quick": 100, "book": 1000, "large": 10000}
 VARIANTS = [("sequential", "--mode=sequential"), ("queue", "--mode=queue"),
@@ -221,14 +225,6 @@ def percentile(sorted_values, p):
     return sorted_values[int(rank) - 1]
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"pipeline.py: {message}\n")
-        sys.exit(2)
-
-
 def bounded_int(low, high):
     def parse(text):
         if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
@@ -238,12 +234,11 @@ def bounded_int(low, high):
 
 
 def parse_args():
-    parser = OneLineParser(description="Send items through download -> resize -> upload "
+    parser = experiment_cli.OneLineParser(description="Send items through download -> resize -> upload "
                                        "threads (Effective Python item 55).")
     parser.add_argument("--mode", choices=MODES, default="sequential")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     parser.add_argument("--items", type=bounded_int(1, 1000000))
     parser.add_argument("--work-us", type=bounded_int(0, 1000000), default=100)
     parser.add_argument("--work", choices=["sleep", "spin"], default="sleep")
@@ -265,8 +260,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     items = [Item(i) for i in range(args.items)]
     funcs = [make_stage(k, args.work, args.work_us) for k in range(STAGES)]
@@ -290,8 +284,7 @@ def main():
         print(f"pipeline.py {variant}: {elapsed:.3f} s, {metrics['items_per_s']:.0f} items/s, "
               f"CPU {cpu:.3f} s, latency p50 {metrics['latency_p50_ms']:.2f} ms"
               + (f", {extra['polls']} polls" if "polls" in extra else ""))
-        for c in checks:
-            print(f"  check {c['name']:<24} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

@@ -39,6 +39,7 @@
 #include "fail.h"
 #include "gil.h"
 #include "report.h"
+#include "sync.h"
 #include "sysinfo.h"
 
 /* ---- the kernel ---------------------------------------------------------- */
@@ -401,22 +402,13 @@ struct piece_ref {
     size_t index;
 };
 
-/* A blocking lock, so under --gil it releases the GIL while it waits, as
- * CPython's Lock.acquire does (else a waiter holding the GIL and a holder
- * wanting it would wait for each other). */
+/* CPython's Lock.acquire: under --gil a waiter lets go of the GIL (else a
+ * waiter holding the GIL and a holder wanting it would wait for each other). */
 static void lock_plan(pthread_mutex_t *mutex)
 {
-    int rc;
-    GIL_RELEASED(rc = pthread_mutex_lock(mutex));
+    int rc = gil_mutex_lock(mutex);
     if (rc != 0)
         fail_code("pthread_mutex_lock", rc);
-}
-
-static void unlock_plan(pthread_mutex_t *mutex)
-{
-    int rc = pthread_mutex_unlock(mutex);
-    if (rc != 0)
-        fail_code("pthread_mutex_unlock", rc);
 }
 
 /* A piece's done callback: once it found a divisor, the later pieces of its
@@ -440,7 +432,7 @@ static void cancel_later_pieces(struct future *future, void *arg)
         if (number->futures[k] != NULL)
             future_cancel(number->futures[k]);
     }
-    unlock_plan(number->plan_mutex);
+    sync_unlock(number->plan_mutex);
 }
 
 /* Submits piece K of NUMBER (N's odd candidates), unless an earlier piece
@@ -461,7 +453,7 @@ static bool submit_piece(struct executor *pool, struct number_pieces *number, st
     }
     number->futures[k] = future;
     number->submitted = k + 1;
-    unlock_plan(number->plan_mutex);
+    sync_unlock(number->plan_mutex);
     /* Outside the mutex: on a future already done the callback runs here. */
     if (future != NULL)
         future_add_done_callback(future, cancel_later_pieces, ref);

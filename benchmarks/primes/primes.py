@@ -20,6 +20,9 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
+
 BOOK = [112272535095293, 112582705942171, 112272535095293,
         115280095190773, 115797848077099, 1099726899285419]
 BOOK_ANSWERS = [True, True, True, True, True, False]
@@ -102,23 +105,14 @@ def workers(text):
     return int(text)
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"primes.py: {message}\n")
-        sys.exit(2)
-
-
 def parse_args():
-    parser = OneLineParser(description="Test numbers for primality by trial division, "
+    parser = experiment_cli.OneLineParser(description="Test numbers for primality by trial division, "
                                        "sequentially or mapped over a thread or process pool.")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
     parser.add_argument("--workers", type=workers, default=None,
                         help="pool size; default: the cores online")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     parser.add_argument("numbers", nargs="*", type=number, metavar="NUMBER")
     args = parser.parse_args()
     if args.workers is not None and args.mode == "seq":
@@ -129,8 +123,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     numbers = args.numbers or SIZES[args.size]
     pool_size = args.workers or min(os.cpu_count() or 1, MAX_WORKERS)
@@ -148,8 +141,7 @@ def main():
         print(f"primes.py {args.mode}: {elapsed:.3f} s")
         for n, answer in zip(numbers, answers):
             print(f"  {n} is prime: {answer}")
-        for c in checks:
-            print(f"  check {c['name']:<28} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

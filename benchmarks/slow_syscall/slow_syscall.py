@@ -27,6 +27,9 @@ import sys
 import time
 from threading import Thread
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
+
 SIZES = {"quick": (5, 10), "book": (5, 100), "large": (50, 100)}  # calls, timeout ms
 VARIANTS = [("seq", "--mode=seq"), ("threads", "--mode=threads"),
             ("poll-one", "--mode=poll-one")]
@@ -110,14 +113,6 @@ def checks(calls, timeout_ms):
              "detail": f"{len(ready)} of {len(calls)} descriptors became readable"}]
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"slow_syscall.py: {message}\n")
-        sys.exit(2)
-
-
 def bounded(name, top):
     def parse(text):
         if not text.isdigit() or not 1 <= int(text) <= top:
@@ -127,23 +122,21 @@ def bounded(name, top):
 
 
 def parse_args():
-    parser = OneLineParser(description="Slow select() calls in sequence, in threads, or in "
+    parser = experiment_cli.OneLineParser(description="Slow select() calls in sequence, in threads, or in "
                                        "one selector (Effective Python item 53).")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
     parser.add_argument("--calls", type=bounded("calls", MAX_CALLS))
     parser.add_argument("--timeout-ms", type=bounded("timeout-ms", MAX_TIMEOUT_MS))
     parser.add_argument("--descriptor", choices=["udp", "pipe", "tcp"], default="udp")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     n_calls = args.calls or SIZES[args.size][0]
     timeout_ms = args.timeout_ms or SIZES[args.size][1]
@@ -166,8 +159,7 @@ def main():
     else:
         print(f"slow_syscall.py {args.mode}: {elapsed:.3f} s")
         print("  per-call waits (ms): " + " ".join(f"{w * 1000:.2f}" for w in waits))
-        for c in results:
-            print(f"  check {c['name']:<30} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(results)
     return 0 if ok else 1
 
 

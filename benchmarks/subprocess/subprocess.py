@@ -28,6 +28,9 @@ import json  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
+
 GREETING = "Hello from the child!"
 PASSWORD = "zf7ShyBhZ0raQDdE/FiZpm/m/8f9X+M1"
 VARIANTS = [("sleep-seq", "--mode=sleep-seq"), ("sleep-parallel", "--mode=sleep-parallel"),
@@ -190,23 +193,14 @@ RUNNERS = {"sleep-seq": run_sleep_seq, "sleep-parallel": run_sleep_parallel, "ru
            "timeout": run_timeout}
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"subprocess.py: {message}\n")
-        sys.exit(2)
-
-
 def parse_args():
-    parser = OneLineParser(description="Child processes side by side, through pipes, with a "
+    parser = experiment_cli.OneLineParser(description="Child processes side by side, through pipes, with a "
                                        "timeout (Effective Python item 52).")
     parser.add_argument("--mode", choices=MODES, default="sleep-seq")
     parser.add_argument("--spawn", choices=["posix", "fork"], default="posix",
                         help="spawn: os.posix_spawnp or os.fork + os.execvp")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     args = parser.parse_args()
     if args.spawn != "posix" and args.mode != "spawn":
         parser.error("--spawn applies only to --mode=spawn")
@@ -230,8 +224,7 @@ def run(args):
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     variant = f"spawn-{args.spawn}" if args.mode == "spawn" else args.mode
     start = time.perf_counter()
@@ -250,8 +243,7 @@ def main():
                           "checks": checks, "ok": ok}))
     else:
         print(f"subprocess.py {variant}: {elapsed:.3f} s")
-        for c in checks:
-            print(f"  check {c['name']:<12} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

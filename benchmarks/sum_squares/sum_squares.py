@@ -21,6 +21,9 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import experiment_cli  # noqa: E402  (benchmarks/experiment_cli.py: the shared command line)
+
 SIZES = {"quick": (50000, 20), "book": (5000000, 20), "large": (5000000, 160)}
 VARIANTS = [("seq", "--mode=seq"), ("threads", "--mode=threads"),
             ("processes", "--mode=processes")]
@@ -62,14 +65,6 @@ def check(numbers, sums):
             "detail": f"{right} of {len(numbers)} sums equal (n-1)n(2n-1)/6"}
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"sum_squares.py: {message}\n")
-        sys.exit(2)
-
-
 def bounded(low, high):
     def parse(text):
         if not text.isdigit() or not low <= int(text) <= high:
@@ -79,7 +74,7 @@ def bounded(low, high):
 
 
 def parse_args():
-    parser = OneLineParser(description="Sum i*i below n for 20 n near 5000000, sequentially "
+    parser = experiment_cli.OneLineParser(description="Sum i*i below n for 20 n near 5000000, sequentially "
                                        "or in a pool of threads or processes (seed 001).")
     parser.add_argument("--mode", choices=list(RUNNERS), default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
@@ -87,8 +82,7 @@ def parse_args():
                         help="pool size (threads, processes); default: online cores")
     parser.add_argument("--base", type=bounded(1, MAX_N), help="n of the first task")
     parser.add_argument("--tasks", type=bounded(1, MAX_TASKS), help="number of tasks")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
+    experiment_cli.add_output_options(parser)
     args = parser.parse_args()
     if args.workers is not None and args.mode == "seq":
         parser.error("--workers needs --mode=threads or --mode=processes")
@@ -104,8 +98,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.list:
-        for name, variant_args in VARIANTS:
-            print(f"{name}\t{variant_args}")
+        experiment_cli.print_variants(VARIANTS)
         return 0
     numbers = [args.base + x for x in range(args.tasks)]
     start = time.perf_counter()
@@ -124,8 +117,7 @@ def main():
     else:
         print(f"sum_squares.py {args.mode}: {elapsed:.3f} s, "
               f"{elapsed * 1e9 / sum(numbers):.1f} ns per element")
-        for c in checks:
-            print(f"  check {c['name']:<12} {'ok   ' if c['ok'] else 'WRONG'}  {c['detail']}")
+        experiment_cli.print_checks(checks)
     return 0 if ok else 1
 
 

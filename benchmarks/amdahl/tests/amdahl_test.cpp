@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "amdahl.h"
+#include "program_test.h"
 
 namespace {
 
@@ -98,40 +99,6 @@ TEST(AmdahlKernel, ChunksJoinIntoTheWhole)
 
 namespace {
 
-struct ProgramRun {
-    int status;
-    std::string out;
-};
-
-ProgramRun run_program(const std::string &args)
-{
-    const std::string command = std::string(AMDAHL_BIN) + " " + args;
-    FILE *pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr)
-        return {-1, ""};
-    std::string out;
-    char buffer[4096];
-    size_t got;
-    while ((got = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        out.append(buffer, got);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-using Json = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
-
-Json parse(const std::string &text) { return Json(cJSON_Parse(text.c_str()), cJSON_Delete); }
-
-const cJSON *at(const cJSON *object, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(object, key);
-}
-
-double metric(const cJSON *root, const char *name)
-{
-    return at(at(at(root, "metrics"), name), "value")->valuedouble;
-}
-
 std::vector<double> chunk_steps(const cJSON *root)
 {
     std::vector<double> steps;
@@ -160,7 +127,7 @@ TEST_P(AmdahlProgram, ChecksItsAnswerSplitsEvenlyAndPredictsAmdahl)
     const Case c = GetParam();
     const ProgramRun run = run_program(std::string(c.args) + " --json");
     ASSERT_EQ(run.status, 0) << run.out;
-    const Json root = parse(run.out);
+    const Json root = parse_json(run.out);
     ASSERT_TRUE(root) << run.out;
     EXPECT_TRUE(cJSON_IsTrue(at(root.get(), "ok")));
     EXPECT_STREQ(at(root.get(), "variant")->valuestring, c.variant);

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "factorize.h"
+#include "program_test.h"
 
 namespace {
 
@@ -90,30 +91,10 @@ TEST(Kernel, CountByPrimesMatchesGeneratedList)
 
 namespace {
 
-struct ProgramRun {
-    int status;
-    std::string out;
-};
-
-ProgramRun run_program(const std::string &args)
-{
-    const std::string command = std::string(FACTORIZE_BIN) + " " + args;
-    FILE *pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr)
-        return {-1, ""};
-    std::string out;
-    char buffer[4096];
-    size_t got;
-    while ((got = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        out.append(buffer, got);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 std::map<uint64_t, std::vector<uint64_t>> divisors_in_json(const std::string &text)
 {
     std::map<uint64_t, std::vector<uint64_t>> result;
-    std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_Parse(text.c_str()), cJSON_Delete);
+    Json root = parse_json(text);
     if (!root)
         return result;
     const cJSON *all = cJSON_GetObjectItemCaseSensitive(
@@ -152,22 +133,6 @@ INSTANTIATE_TEST_SUITE_P(Variants, Program,
                                            "--switch-interval-ms=1",
                                            "--mode=processes --gil"));
 
-namespace {
-
-using Json = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
-
-const cJSON *get(const cJSON *object, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(object, name);
-}
-
-double metric(const cJSON *root, const char *name)
-{
-    const cJSON *value = get(get(get(root, "metrics"), name), "value");
-    return cJSON_IsNumber(value) ? value->valuedouble : -1;
-}
-
-} // namespace
 
 // Numbers large enough that the two threads overlap for many 1 ms intervals.
 TEST(Gil, ThreadsTakeTurnsAndSayHowOften)
@@ -175,23 +140,23 @@ TEST(Gil, ThreadsTakeTurnsAndSayHowOften)
     const ProgramRun run =
         run_program("--mode=threads --gil --switch-interval-ms=1 --json 3000000 3000000");
     ASSERT_EQ(run.status, 0) << run.out;
-    Json root(cJSON_Parse(run.out.c_str()), cJSON_Delete);
+    Json root = parse_json(run.out);
     ASSERT_TRUE(root) << run.out;
-    EXPECT_STREQ(get(root.get(), "variant")->valuestring, "threads-gil");
-    EXPECT_TRUE(cJSON_IsTrue(get(get(root.get(), "parameters"), "gil")));
-    EXPECT_EQ(get(get(root.get(), "parameters"), "switch_interval_ms")->valuedouble, 1);
+    EXPECT_STREQ(at(root.get(), "variant")->valuestring, "threads-gil");
+    EXPECT_TRUE(cJSON_IsTrue(at(at(root.get(), "parameters"), "gil")));
+    EXPECT_EQ(at(at(root.get(), "parameters"), "switch_interval_ms")->valuedouble, 1);
     EXPECT_EQ(metric(root.get(), "ideal_speedup"), 1);
     EXPECT_GE(metric(root.get(), "gil_switches"), 2); // each thread took it at least once
     EXPECT_GE(metric(root.get(), "gil_wait_s_thread0"), 0);
     EXPECT_GE(metric(root.get(), "gil_wait_s_thread1"), 0);
-    const cJSON *threads = get(get(get(root.get(), "data"), "gil"), "threads");
+    const cJSON *threads = at(at(at(root.get(), "data"), "gil"), "threads");
     ASSERT_EQ(cJSON_GetArraySize(threads), 2);
     const cJSON *thread;
     cJSON_ArrayForEach(thread, threads)
     {
         // Pure computation: every take after the first follows a forced drop.
-        EXPECT_EQ(get(thread, "acquisitions")->valuedouble,
-                  1 + get(thread, "forced_drops")->valuedouble);
+        EXPECT_EQ(at(thread, "acquisitions")->valuedouble,
+                  1 + at(thread, "forced_drops")->valuedouble);
     }
 }
 
@@ -199,9 +164,9 @@ TEST(Gil, OffByDefault)
 {
     const ProgramRun run = run_program("--mode=threads --json 1000 2000");
     ASSERT_EQ(run.status, 0) << run.out;
-    Json root(cJSON_Parse(run.out.c_str()), cJSON_Delete);
+    Json root = parse_json(run.out);
     ASSERT_TRUE(root) << run.out;
-    EXPECT_STREQ(get(root.get(), "variant")->valuestring, "threads");
-    EXPECT_TRUE(cJSON_IsFalse(get(get(root.get(), "parameters"), "gil")));
+    EXPECT_STREQ(at(root.get(), "variant")->valuestring, "threads");
+    EXPECT_TRUE(cJSON_IsFalse(at(at(root.get(), "parameters"), "gil")));
     EXPECT_EQ(metric(root.get(), "gil_switches"), -1);
 }

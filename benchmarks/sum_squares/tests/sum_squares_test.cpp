@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "sum_squares.h"
+#include "program_test.h"
 
 namespace {
 
@@ -118,26 +119,6 @@ TEST(Kernel, DecimalOfExtremes)
 
 namespace {
 
-struct ProgramRun {
-    int status;
-    std::string out;
-};
-
-ProgramRun run_program(const std::string &args)
-{
-    const std::string command = std::string(SUM_SQUARES_BIN) + " " + args;
-    FILE *pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr)
-        return {-1, ""};
-    std::string out;
-    char buffer[4096];
-    size_t got;
-    while ((got = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        out.append(buffer, got);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 struct ReportedSum {
     uint64_t n;
     std::string sum;
@@ -146,7 +127,7 @@ struct ReportedSum {
 std::vector<ReportedSum> sums_in_json(const std::string &text)
 {
     std::vector<ReportedSum> sums;
-    std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_Parse(text.c_str()), cJSON_Delete);
+    Json root = parse_json(text);
     if (!root)
         return sums;
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(
