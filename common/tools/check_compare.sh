@@ -67,6 +67,15 @@ main() {
   make_run few_base '[1.00,1.01,0.99]' '[0.50,0.51,0.49]'
   make_run few_worse '[1.00,1.01,0.99]' '[0.80,0.81,0.79]'
   expect 0 few_base few_worse
+  # The same times, but the first variant (the speedups' reference) changed:
+  # threads is now the baseline, so nothing is compared.
+  mkdir -p "$SCRATCH/reordered/demo"
+  cp "$SCRATCH/base/meta.json" "$SCRATCH/reordered/"
+  jq '.results |= reverse' "$SCRATCH/worse/demo/hyperfine.json" >"$SCRATCH/reordered/demo/hyperfine.json"
+  "$TOOL" summarize "$SCRATCH/reordered"
+  expect 0 base reordered
+  "$TOOL" compare "$SCRATCH/base/summary.json" "$SCRATCH/reordered/summary.json" |
+    grep -q "not compared: over seq then, over threads now" || fail "a new baseline variant is compared"
   # CPython's speedup clearly worse, conclab's the same: shown, not counted.
   make_python_run py_base '[0.50,0.51,0.49,0.50,0.52,0.50,0.49,0.51,0.50,0.50]'
   make_python_run py_worse '[0.80,0.81,0.79,0.80,0.82,0.80,0.79,0.81,0.80,0.80]'

@@ -12,7 +12,8 @@
  *       prints experiment, variant, baseline speedup, now, change, verdict; exits 1
  *       when any speedup fell by more than PERCENT (default 10) with intervals
  *       that do not overlap, 0 otherwise, 2 on bad input.  A speedup from fewer
- *       than STATS_MIN_RUNS runs gets no verdict; CPython's (py-*) are judged
+ *       than STATS_MIN_RUNS runs, or over another baseline variant than in
+ *       BASELINE, gets no verdict; CPython's (py-*) are judged
  *       but never counted: they are the reference, not conclab's code.  Warns when the two
  *       summaries come from machines with other CPUs or core counts.
  */
@@ -240,6 +241,14 @@ static int compare_experiment(const cJSON *baseline, const cJSON *current, doubl
             continue;
         }
         double before = number_at(was, "speedup"), after = number_at(now, "speedup");
+        /* A speedup over another variant than before measures something else. */
+        if (strcmp(text_at(was, "baseline"), text_at(now, "baseline")) != 0) {
+            printf("%-16s %-20s %8.2f %8.2f %8s  not compared: over %s then, over %s now\n",
+                   baseline->string, was->string, before, after, "-", text_at(was, "baseline"),
+                   text_at(now, "baseline"));
+            ++*unjudged;
+            continue;
+        }
         double fewest = runs_behind(baseline, was);
         if (runs_behind(current, now) < fewest)
             fewest = runs_behind(current, now);
@@ -279,7 +288,8 @@ static int compare(const char *baseline_path, const char *current_path, double t
     printf("%d regression%s (threshold %.0f%%, intervals: %s)\n", regressions,
            regressions == 1 ? "" : "s", 100 * threshold, text_at(current, "ci_method"));
     if (unjudged > 0)
-        printf("%d speedup%s judged: fewer than %d runs; time with --runs %d or more\n",
+        printf("%d speedup%s judged: fewer than %d runs (time with --runs %d or more), or "
+               "over another baseline variant than before\n",
                unjudged, unjudged == 1 ? " not" : "s not", STATS_MIN_RUNS, 2 * STATS_MIN_RUNS);
     cJSON_Delete(baseline);
     cJSON_Delete(current);
