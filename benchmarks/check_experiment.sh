@@ -20,9 +20,6 @@ readonly LIMIT_S=120
 readonly USAGE_LIMIT_S=2
 # When the interrupt checks send SIGINT: most large-size runs are busy by then.
 readonly INTERRUPT_S=0.2
-# How long the children of an interrupted program may outlive it (no_orphans
-# --grace); 0 in the environment: the program ends only after they have.
-readonly GRACE_S=${INTERRUPT_GRACE_S:-2}
 
 fail() {
   echo "FAIL: $*" >&2
@@ -177,7 +174,7 @@ check_valgrind() {
 interrupt_one() {
   local no_orphans=$1 bin=$2 status=0
   shift 2
-  timeout "$LIMIT_S" "$no_orphans" --interrupt-after="$INTERRUPT_S" --grace="$GRACE_S" "$bin" "$@" \
+  timeout "$LIMIT_S" "$no_orphans" --interrupt-after="$INTERRUPT_S" "$bin" "$@" \
     >/dev/null 2>"$SCRATCH_ERR" || status=$?
   case $status in
     130) echo interrupted ;;

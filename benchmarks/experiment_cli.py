@@ -7,6 +7,7 @@ naming the program and the option, with exit status 2 and nothing on stdout;
 NAME<TAB>ARGS, one per line.
 """
 import argparse
+import re
 import sys
 
 
@@ -18,16 +19,37 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def add_output_options(parser):
-    """--json and --list, as every program has them."""
+def integer(low, high):
+    """An argparse type: a decimal integer from LOW to HIGH.  Anything else
+    ("abc", "1e3", "", a value out of range) is a usage error that names the
+    option (argparse puts "argument --NAME:" first) and the range."""
+    def parse(text):
+        if not re.fullmatch(r"-?[0-9]+", text) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"'{text}' must be an integer from {low} to {high}")
+        return int(text)
+    return parse
+
+
+class _ListVariants(argparse.Action):
+    """--list: prints the variants as NAME<TAB>ARGS lines and exits 0, at
+    once, as --help does."""
+
+    def __init__(self, option_strings, dest, variants, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+        self.variants = variants
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for name, args in self.variants:
+            print(f"{name}\t{args}")
+        parser.exit(0)
+
+
+def add_output_options(parser, variants):
+    """--json, and --list of VARIANTS ((NAME, ARGS) pairs), as every program
+    has them."""
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument("--list", action="store_true", help="the variants run_all.sh times")
-
-
-def print_variants(variants):
-    """--list: (NAME, ARGS) pairs as NAME<TAB>ARGS lines."""
-    for name, args in variants:
-        print(f"{name}\t{args}")
+    parser.add_argument("--list", action=_ListVariants, variants=list(variants),
+                        help="the variants run_all.sh times, NAME<TAB>ARGS, and exit")
 
 
 def print_checks(checks):

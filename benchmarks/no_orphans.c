@@ -1,6 +1,6 @@
 /* no_orphans — runs a command and fails if it leaves any process behind.
  *
- *   no_orphans [--interrupt-after=SECONDS [--grace=SECONDS]] COMMAND [ARG...]
+ *   no_orphans [--interrupt-after=SECONDS] COMMAND [ARG...]
  *
  * A process that exits before its children orphans them: they are handed to
  * the nearest "child subreaper" ancestor, or to init.  no_orphans makes itself
@@ -11,10 +11,9 @@
  *
  * With --interrupt-after, COMMAND gets SIGINT after SECONDS if it still runs,
  * sent to its pid alone, as `kill -INT PID` does (not to its group, as a
- * terminal's Ctrl-C would).  Its children then have a grace (--grace, 2 s
- * unless told) to end by themselves (the program is expected to have told
- * them to); only those still running after that count as left behind.
- * --grace=0 asks more: that COMMAND ends only after all of them have.
+ * terminal's Ctrl-C would).  Its children then have a grace of GRACE_S to end
+ * by themselves (the program is expected to have told them to); only those
+ * still running after that count as left behind.
  *
  * Exit status: COMMAND's (128 + N when killed by signal N), or 125 when a
  * process was left behind or no_orphans itself failed.  A test tool: its
@@ -22,7 +21,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +30,7 @@
 #include <unistd.h>
 
 #define LEFT_BEHIND 125
-#define DEFAULT_GRACE_S 2.0
+#define GRACE_S 2.0
 #define PAUSE_NS 10000000L /* 10 ms between two looks */
 
 static pid_t wait_for(pid_t pid, int *status, int flags)
@@ -81,16 +79,15 @@ static pid_t wait_interrupting(pid_t pid, int *status, double interrupt_after)
     return wait_for(pid, status, 0);
 }
 
-/* Reaps the children this subreaper was given that have ended or end
- * within GRACE_S. */
-static void reap_those_that_end(double grace_s)
+/* Reaps the children this subreaper was given that end within GRACE_S. */
+static void reap_those_that_end(void)
 {
     int status;
-    for (long pauses = (long)(grace_s * 1e9 / PAUSE_NS);; pauses--) {
+    for (long looks = (long)(GRACE_S * 1e9 / PAUSE_NS); looks > 0; looks--) {
         pid_t got;
         while ((got = wait_for(-1, &status, WNOHANG)) > 0)
             ;
-        if (got < 0 || pauses <= 0)
+        if (got < 0)
             return; /* ECHILD: every one of them ended */
         pause_briefly();
     }
@@ -108,39 +105,27 @@ static int reap_leftovers(pid_t leader)
     return left;
 }
 
-/* When ARG is PREFIX followed by a number of seconds: true, with the number
- * in *SECONDS.  Exits with status 2 when the number is not one from 0 to
- * 3600 (from above 0 unless ZERO_ALLOWED). */
-static bool seconds_option(const char *arg, const char *prefix, bool zero_allowed,
-                           double *seconds)
+/* "--interrupt-after=SECONDS": the seconds, or -1 when ARG is not that option. */
+static double interrupt_option(const char *arg)
 {
-    size_t length = strlen(prefix);
-    if (strncmp(arg, prefix, length) != 0)
-        return false;
+    static const char prefix[] = "--interrupt-after=";
+    if (strncmp(arg, prefix, sizeof prefix - 1) != 0)
+        return -1;
     char *end;
-    *seconds = strtod(arg + length, &end);
-    bool low_ok = zero_allowed ? *seconds >= 0 : *seconds > 0;
-    if (end == arg + length || *end != '\0' || !(low_ok && *seconds < 3600)) {
-        fprintf(stderr, "no_orphans: %s: SECONDS must be a number from %s to below 3600\n", arg,
-                zero_allowed ? "0" : "above 0");
+    double seconds = strtod(arg + sizeof prefix - 1, &end);
+    if (*end != '\0' || !(seconds > 0 && seconds < 3600)) {
+        fprintf(stderr, "no_orphans: %s: SECONDS must be a number above 0 and below 3600\n", arg);
         exit(2);
     }
-    return true;
+    return seconds;
 }
 
 int main(int argc, char **argv)
 {
-    double interrupt_after = -1, grace_s = DEFAULT_GRACE_S;
-    int first = 1;
-    if (first < argc && seconds_option(argv[first], "--interrupt-after=", false, &interrupt_after))
-        first++;
-    if (interrupt_after >= 0 && first < argc &&
-        seconds_option(argv[first], "--grace=", true, &grace_s))
-        first++;
-    char **command = argv + first;
+    double interrupt_after = argc > 1 ? interrupt_option(argv[1]) : -1;
+    char **command = argv + (interrupt_after < 0 ? 1 : 2);
     if (command[0] == NULL) {
-        fprintf(stderr, "usage: no_orphans [--interrupt-after=SECONDS [--grace=SECONDS]] "
-                        "COMMAND [ARG...]\n");
+        fprintf(stderr, "usage: no_orphans [--interrupt-after=SECONDS] COMMAND [ARG...]\n");
         return 2;
     }
     if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) != 0) {
@@ -156,7 +141,7 @@ int main(int argc, char **argv)
     /* The kernel hands over the orphans before the command's own end can be
      * waited for, so they are all our children now. */
     if (interrupt_after >= 0)
-        reap_those_that_end(grace_s);
+        reap_those_that_end();
     int left = reap_leftovers(pid);
     if (left > 0) {
         fprintf(stderr, "no_orphans: %s left %d process%s behind\n", command[0], left,

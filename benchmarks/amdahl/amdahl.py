@@ -143,14 +143,6 @@ def variants():
             yield f"{mode}-{n}", f"--mode={mode} --workers={n}"
 
 
-def integer_in(low, high):
-    def parse(text):
-        if not re.fullmatch(r"-?[0-9]+", text) or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"'{text}': must be an integer from {low} to {high}")
-        return int(text)
-    return parse
-
-
 def serial_thousandths(text):
     """A decimal 0..1 with at most 3 digits after the point, in thousandths (exact)."""
     match = re.fullmatch(r"([0-9]+)(?:\.([0-9]{1,3}))?", text)
@@ -165,13 +157,13 @@ def parse_args():
     parser = experiment_cli.OneLineParser(description="Fixed work, a fraction on one thread, the rest over "
                                        "--workers threads or processes: Amdahl's law (seed 004).")
     parser.add_argument("--mode", choices=["seq", "threads", "processes"], default="threads")
-    parser.add_argument("--workers", type=integer_in(1, MAX_WORKERS), default=None)
+    parser.add_argument("--workers", type=experiment_cli.integer(1, MAX_WORKERS), default=None)
     parser.add_argument("--serial", type=serial_thousandths, default=50,
                         help="fraction of the work run on one thread (default 0.05)")
-    parser.add_argument("--work", type=integer_in(MIN_WORK, MAX_WORK), default=None,
+    parser.add_argument("--work", type=experiment_cli.integer(MIN_WORK, MAX_WORK), default=None,
                         help="generator steps in all (default by --size)")
     parser.add_argument("--size", choices=list(WORK), default="book")
-    experiment_cli.add_output_options(parser)
+    experiment_cli.add_output_options(parser, variants())
     args = parser.parse_args()
     if args.mode == "seq" and args.workers is not None:
         parser.error("--workers needs --mode=threads or --mode=processes")
@@ -182,9 +174,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(variants())
-        return 0
     serial_steps = args.work * args.serial // 1000
     elapsed, serial_sum, chunks, results = run(args.mode, args.work, serial_steps, args.workers)
     checks = check(args.work, serial_sum, chunks, results)

@@ -100,15 +100,12 @@ def parse_args():
                                        "beside a CPU-bound thread (the GIL's convoy effect).")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="alone")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    experiment_cli.add_output_options(parser)
+    experiment_cli.add_output_options(parser, VARIANTS)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     ops = SIZES[args.size]
     shared, elapsed = run(args.mode, ops)
     ms = [w * 1000 for w in shared.latencies]

@@ -88,22 +88,14 @@ def run(mode, threads, how_many):
     return counter.total()
 
 
-def bounded(name, top):
-    def parse(text):
-        if not text.isdigit() or not 1 <= int(text) <= top:
-            raise argparse.ArgumentTypeError(f"--{name} '{text}': must be an integer from 1 to {top}")
-        return int(text)
-    return parse
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Threads add 1 to one counter, with or without a lock "
                                        "(Effective Python item 54).")
     parser.add_argument("--mode", choices=list(COUNTERS), default="unlocked")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--threads", type=bounded("threads", MAX_THREADS))
-    parser.add_argument("--increments", type=bounded("increments", MAX_INCREMENTS))
-    experiment_cli.add_output_options(parser)
+    parser.add_argument("--threads", type=experiment_cli.integer(1, MAX_THREADS))
+    parser.add_argument("--increments", type=experiment_cli.integer(1, MAX_INCREMENTS))
+    experiment_cli.add_output_options(parser, VARIANTS)
     return parser.parse_args()
 
 
@@ -117,9 +109,6 @@ def check(mode, expected, found):
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     threads = args.threads or SIZES[args.size][0]
     how_many = args.increments or SIZES[args.size][1]
     expected = threads * how_many

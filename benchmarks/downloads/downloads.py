@@ -267,24 +267,16 @@ def checks_for(results, stats, server_ok, args):
     ]
 
 
-def ranged(name, low, high):
-    def parse(text):
-        if not re.fullmatch(r"[0-9]+", text) or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"--{name} '{text}': must be an integer from {low} to {high}")
-        return int(text)
-    return parse
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Fetch URLs from a local HTTP server with a fixed latency.")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--requests", type=ranged("requests", 1, 10000))
-    parser.add_argument("--latency-ms", type=ranged("latency-ms", 0, 1000))
-    parser.add_argument("--bytes", type=ranged("bytes", 0, 1048576))
-    parser.add_argument("--workers", type=ranged("workers", 1, 1024))
-    parser.add_argument("--connections", type=ranged("connections", 1, 10000))
-    experiment_cli.add_output_options(parser)
+    parser.add_argument("--requests", type=experiment_cli.integer(1, 10000))
+    parser.add_argument("--latency-ms", type=experiment_cli.integer(0, 1000))
+    parser.add_argument("--bytes", type=experiment_cli.integer(0, 1048576))
+    parser.add_argument("--workers", type=experiment_cli.integer(1, 1024))
+    parser.add_argument("--connections", type=experiment_cli.integer(1, 10000))
+    experiment_cli.add_output_options(parser, VARIANTS)
     args = parser.parse_args()
     if args.workers is not None and args.mode != "thread-pool":
         parser.error("--workers applies only with --mode=thread-pool")
@@ -308,9 +300,6 @@ def raise_descriptor_limit(needed):
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     raise_descriptor_limit(args.requests + 64)
     server = Server(args.latency_ms, args.bytes)
     start = time.perf_counter()

@@ -77,27 +77,18 @@ def check(number, divisors):
             "detail": f"{len(divisors)} found, {expected} expected"}
 
 
-def positive_number(text):
-    if not text.isdigit() or not 1 <= int(text) <= 10**10:
-        raise argparse.ArgumentTypeError(f"NUMBER '{text}': must be an integer from 1 to 10000000000")
-    return int(text)
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Factorize numbers sequentially or in threads "
                                        "(Effective Python item 53).")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    experiment_cli.add_output_options(parser)
-    parser.add_argument("numbers", nargs="*", type=positive_number, metavar="NUMBER")
+    experiment_cli.add_output_options(parser, VARIANTS)
+    parser.add_argument("numbers", nargs="*", type=experiment_cli.integer(1, 10**10), metavar="NUMBER")
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     numbers = args.numbers or SIZES[args.size]
     start = time.perf_counter()
     results = run_seq(numbers) if args.mode == "seq" else run_threads(numbers)

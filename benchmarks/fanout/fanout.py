@@ -196,25 +196,17 @@ def initial_grid(rows, cols):
     return grid
 
 
-def bounded_int(low, high):
-    def parse(text):
-        if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"'{text}' must be an integer from {low} to {high}")
-        return int(text)
-    return parse
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Game of Life with blocking I/O per cell: one thread "
                                        "per cell or a fixed pool (Effective Python items 56-57).")
     parser.add_argument("--mode", choices=["seq", "thread-per-cell", "pool"], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    experiment_cli.add_output_options(parser)
-    parser.add_argument("--workers", type=bounded_int(1, 1024))
-    parser.add_argument("--rows", type=bounded_int(3, 200))
-    parser.add_argument("--cols", type=bounded_int(3, 200))
-    parser.add_argument("--generations", type=bounded_int(1, 1000))
-    parser.add_argument("--io-us", type=bounded_int(0, 1000000), default=1000)
+    experiment_cli.add_output_options(parser, VARIANTS)
+    parser.add_argument("--workers", type=experiment_cli.integer(1, 1024))
+    parser.add_argument("--rows", type=experiment_cli.integer(3, 200))
+    parser.add_argument("--cols", type=experiment_cli.integer(3, 200))
+    parser.add_argument("--generations", type=experiment_cli.integer(1, 1000))
+    parser.add_argument("--io-us", type=experiment_cli.integer(0, 1000000), default=1000)
     args = parser.parse_args()
     if args.workers is not None and args.mode != "pool":
         parser.error("--workers applies only with --mode=pool")
@@ -227,9 +219,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     grid = initial_grid(args.rows, args.cols)
     start = time.perf_counter()
     result, threads = run_generations(grid, args, make_game_logic(args.io_us / 1e6))

@@ -144,23 +144,14 @@ class Walk:
                      "run() returned and join() is done: the task is gone from /proc")
 
 
-def sleep_ms(text):
-    if not text.isdigit() or not 1 <= int(text) <= 10000:
-        raise argparse.ArgumentTypeError(f"'{text}' must be an integer from 1 to 10000")
-    return int(text)
-
-
 def main():
     parser = experiment_cli.OneLineParser(description="Walk one thread through its states and show what the "
                                        "kernel says at each (seed 003).")
     parser.add_argument("--mode", choices=["walk"], default="walk")
     parser.add_argument("--size", choices=["quick", "book", "large"], default="book")
-    experiment_cli.add_output_options(parser)
-    parser.add_argument("--sleep-ms", type=sleep_ms)
+    experiment_cli.add_output_options(parser, [("walk", "--mode=walk")])
+    parser.add_argument("--sleep-ms", type=experiment_cli.integer(1, 10000))
     args = parser.parse_args()
-    if args.list:
-        print("walk\t--mode=walk")
-        return 0
     if not os.path.isdir("/proc/self/task"):
         sys.stderr.write("lifecycle.py: needs Linux's /proc/self/task\n")
         return 1

@@ -225,25 +225,17 @@ def percentile(sorted_values, p):
     return sorted_values[int(rank) - 1]
 
 
-def bounded_int(low, high):
-    def parse(text):
-        if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"'{text}' must be an integer from {low} to {high}")
-        return int(text)
-    return parse
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Send items through download -> resize -> upload "
                                        "threads (Effective Python item 55).")
     parser.add_argument("--mode", choices=MODES, default="sequential")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    experiment_cli.add_output_options(parser)
-    parser.add_argument("--items", type=bounded_int(1, 1000000))
-    parser.add_argument("--work-us", type=bounded_int(0, 1000000), default=100)
+    experiment_cli.add_output_options(parser, VARIANTS)
+    parser.add_argument("--items", type=experiment_cli.integer(1, 1000000))
+    parser.add_argument("--work-us", type=experiment_cli.integer(0, 1000000), default=100)
     parser.add_argument("--work", choices=["sleep", "spin"], default="sleep")
-    parser.add_argument("--capacity", type=bounded_int(1, 1000000))
-    parser.add_argument("--poll-us", type=bounded_int(0, 1000000))
+    parser.add_argument("--capacity", type=experiment_cli.integer(1, 1000000))
+    parser.add_argument("--poll-us", type=experiment_cli.integer(0, 1000000))
     args = parser.parse_args()
     if args.capacity is not None and args.mode != "queue-bounded":
         parser.error("--capacity applies only with --mode=queue-bounded")
@@ -259,9 +251,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     items = [Item(i) for i in range(args.items)]
     funcs = [make_stage(k, args.work, args.work_us) for k in range(STAGES)]
     run = {"sequential": run_sequential, "busy-wait": run_busy_wait}.get(args.mode, run_queues)

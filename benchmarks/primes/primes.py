@@ -93,27 +93,15 @@ def checks_for(numbers, answers, book_list):
     return checks
 
 
-def number(text):
-    if not text.isdigit() or not 1 <= int(text) <= MAX_NUMBER:
-        raise argparse.ArgumentTypeError(f"NUMBER '{text}': must be an integer from 1 to {MAX_NUMBER}")
-    return int(text)
-
-
-def workers(text):
-    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"--workers '{text}': must be an integer from 1 to {MAX_WORKERS}")
-    return int(text)
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Test numbers for primality by trial division, "
                                        "sequentially or mapped over a thread or process pool.")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--workers", type=workers, default=None,
+    parser.add_argument("--workers", type=experiment_cli.integer(1, MAX_WORKERS), default=None,
                         help="pool size; default: the cores online")
-    experiment_cli.add_output_options(parser)
-    parser.add_argument("numbers", nargs="*", type=number, metavar="NUMBER")
+    experiment_cli.add_output_options(parser, VARIANTS)
+    parser.add_argument("numbers", nargs="*", type=experiment_cli.integer(1, MAX_NUMBER), metavar="NUMBER")
     args = parser.parse_args()
     if args.workers is not None and args.mode == "seq":
         parser.error("--workers needs --mode=thread-pool or --mode=process-pool")
@@ -122,9 +110,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     numbers = args.numbers or SIZES[args.size]
     pool_size = args.workers or min(os.cpu_count() or 1, MAX_WORKERS)
     start = time.perf_counter()

@@ -113,31 +113,20 @@ def checks(calls, timeout_ms):
              "detail": f"{len(ready)} of {len(calls)} descriptors became readable"}]
 
 
-def bounded(name, top):
-    def parse(text):
-        if not text.isdigit() or not 1 <= int(text) <= top:
-            raise argparse.ArgumentTypeError(f"--{name} '{text}': must be an integer from 1 to {top}")
-        return int(text)
-    return parse
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Slow select() calls in sequence, in threads, or in "
                                        "one selector (Effective Python item 53).")
     parser.add_argument("--mode", choices=[name for name, _ in VARIANTS], default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--calls", type=bounded("calls", MAX_CALLS))
-    parser.add_argument("--timeout-ms", type=bounded("timeout-ms", MAX_TIMEOUT_MS))
+    parser.add_argument("--calls", type=experiment_cli.integer(1, MAX_CALLS))
+    parser.add_argument("--timeout-ms", type=experiment_cli.integer(1, MAX_TIMEOUT_MS))
     parser.add_argument("--descriptor", choices=["udp", "pipe", "tcp"], default="udp")
-    experiment_cli.add_output_options(parser)
+    experiment_cli.add_output_options(parser, VARIANTS)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     n_calls = args.calls or SIZES[args.size][0]
     timeout_ms = args.timeout_ms or SIZES[args.size][1]
     calls = [Call(Waitable(args.descriptor), timeout_ms / 1000) for _ in range(n_calls)]

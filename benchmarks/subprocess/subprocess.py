@@ -200,7 +200,7 @@ def parse_args():
     parser.add_argument("--spawn", choices=["posix", "fork"], default="posix",
                         help="spawn: os.posix_spawnp or os.fork + os.execvp")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    experiment_cli.add_output_options(parser)
+    experiment_cli.add_output_options(parser, VARIANTS)
     args = parser.parse_args()
     if args.spawn != "posix" and args.mode != "spawn":
         parser.error("--spawn applies only to --mode=spawn")
@@ -223,9 +223,6 @@ def run(args):
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     variant = f"spawn-{args.spawn}" if args.mode == "spawn" else args.mode
     start = time.perf_counter()
     try:

@@ -65,24 +65,16 @@ def check(numbers, sums):
             "detail": f"{right} of {len(numbers)} sums equal (n-1)n(2n-1)/6"}
 
 
-def bounded(low, high):
-    def parse(text):
-        if not text.isdigit() or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"'{text}' must be an integer from {low} to {high}")
-        return int(text)
-    return parse
-
-
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Sum i*i below n for 20 n near 5000000, sequentially "
                                        "or in a pool of threads or processes (seed 001).")
     parser.add_argument("--mode", choices=list(RUNNERS), default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
-    parser.add_argument("--workers", type=bounded(1, MAX_WORKERS),
+    parser.add_argument("--workers", type=experiment_cli.integer(1, MAX_WORKERS),
                         help="pool size (threads, processes); default: online cores")
-    parser.add_argument("--base", type=bounded(1, MAX_N), help="n of the first task")
-    parser.add_argument("--tasks", type=bounded(1, MAX_TASKS), help="number of tasks")
-    experiment_cli.add_output_options(parser)
+    parser.add_argument("--base", type=experiment_cli.integer(1, MAX_N), help="n of the first task")
+    parser.add_argument("--tasks", type=experiment_cli.integer(1, MAX_TASKS), help="number of tasks")
+    experiment_cli.add_output_options(parser, VARIANTS)
     args = parser.parse_args()
     if args.workers is not None and args.mode == "seq":
         parser.error("--workers needs --mode=threads or --mode=processes")
@@ -97,9 +89,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.list:
-        experiment_cli.print_variants(VARIANTS)
-        return 0
     numbers = [args.base + x for x in range(args.tasks)]
     start = time.perf_counter()
     sums = RUNNERS[args.mode](numbers, args.workers)
