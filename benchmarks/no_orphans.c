@@ -11,9 +11,9 @@
  *
  * With --interrupt-after, COMMAND gets SIGINT after SECONDS if it still runs,
  * sent to its pid alone, as `kill -INT PID` does (not to its group, as a
- * terminal's Ctrl-C would).  Its children then have a grace of GRACE_S to end
- * by themselves (the program is expected to have told them to); only those
- * still running after that count as left behind.
+ * terminal's Ctrl-C would).  COMMAND must then end after its children, not
+ * before (common/children.h): those that have ended by then, even unreaped,
+ * are fine; any still running counts as left behind.
  *
  * Exit status: COMMAND's (128 + N when killed by signal N), or 125 when a
  * process was left behind or no_orphans itself failed.  A test tool: its
@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #define LEFT_BEHIND 125
-#define GRACE_S 2.0
 #define PAUSE_NS 10000000L /* 10 ms between two looks */
 
 static pid_t wait_for(pid_t pid, int *status, int flags)
@@ -79,18 +78,13 @@ static pid_t wait_interrupting(pid_t pid, int *status, double interrupt_after)
     return wait_for(pid, status, 0);
 }
 
-/* Reaps the children this subreaper was given that end within GRACE_S. */
-static void reap_those_that_end(void)
+/* Reaps, without waiting, the children this subreaper was given that have
+ * ended. */
+static void reap_ended(void)
 {
     int status;
-    for (long looks = (long)(GRACE_S * 1e9 / PAUSE_NS); looks > 0; looks--) {
-        pid_t got;
-        while ((got = wait_for(-1, &status, WNOHANG)) > 0)
-            ;
-        if (got < 0)
-            return; /* ECHILD: every one of them ended */
-        pause_briefly();
-    }
+    while (wait_for(-1, &status, WNOHANG) > 0)
+        ;
 }
 
 /* Kills what is left of the group LEADER led and reaps every child this
@@ -141,7 +135,7 @@ int main(int argc, char **argv)
     /* The kernel hands over the orphans before the command's own end can be
      * waited for, so they are all our children now. */
     if (interrupt_after >= 0)
-        reap_those_that_end();
+        reap_ended();
     int left = reap_leftovers(pid);
     if (left > 0) {
         fprintf(stderr, "no_orphans: %s left %d process%s behind\n", command[0], left,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fail.h"
@@ -23,15 +24,68 @@ static atomic_int n_tracked;
  * them again. */
 static atomic_int installed_in;
 
-/* Sends SIGTERM to every tracked child, then dies of NUMBER.  Only
- * async-signal-safe calls.  NUMBER is blocked while this runs, so raise()
- * takes effect, with the default action, when the handler returns. */
-static void end_children_and_self(int number)
+/* How long the handler waits for the children it sent SIGTERM before it
+ * sends SIGKILL, and then for those it killed.  Most end within a
+ * millisecond; Open MPI's mpiexec takes a second to stop its ranks. */
+#define STOP_GRACE_S 5
+#define KILL_GRACE_S 1
+#define STOP_PAUSE_NS 1000000L /* 1 ms between two looks */
+
+/* The handler's own helpers: only async-signal-safe calls. */
+static void signal_tracked(int number)
 {
     for (size_t i = 0; i < CHILDREN_MAX; i++) {
         pid_t pid = atomic_load_explicit(&tracked[i], memory_order_relaxed);
         if (pid > 0)
-            (void)kill(pid, SIGTERM);
+            (void)kill(pid, number);
+    }
+}
+
+/* True when every tracked child has ended.  WNOWAIT: the child is only
+ * looked at, not reaped, so a thread waiting for it still finds it, and
+ * its pid stays its own until this process ends. */
+static bool tracked_all_ended(void)
+{
+    for (size_t i = 0; i < CHILDREN_MAX; i++) {
+        pid_t pid = atomic_load_explicit(&tracked[i], memory_order_relaxed);
+        if (pid <= 0)
+            continue;
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        /* An error means reaped by another thread meanwhile: ended too. */
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0)
+            return false;
+    }
+    return true;
+}
+
+/* Waits until every tracked child has ended or SECONDS have passed; true
+ * when they all ended. */
+static bool wait_tracked(time_t seconds)
+{
+    struct timespec start, now, pause = {0, STOP_PAUSE_NS};
+    (void)clock_gettime(CLOCK_MONOTONIC, &start);
+    while (!tracked_all_ended()) {
+        (void)clock_gettime(CLOCK_MONOTONIC, &now);
+        long long waited_ns = (long long)(now.tv_sec - start.tv_sec) * 1000000000LL +
+                              (now.tv_nsec - start.tv_nsec);
+        if (waited_ns >= (long long)seconds * 1000000000LL)
+            return false;
+        (void)nanosleep(&pause, NULL);
+    }
+    return true;
+}
+
+/* Sends SIGTERM to every tracked child and waits for them to end (SIGKILL
+ * after STOP_GRACE_S), then dies of NUMBER: the program ends after its
+ * children, never before.  NUMBER is blocked while this runs, so raise()
+ * takes effect, with the default action, when the handler returns. */
+static void end_children_and_self(int number)
+{
+    signal_tracked(SIGTERM);
+    if (!wait_tracked(STOP_GRACE_S)) {
+        signal_tracked(SIGKILL);
+        (void)wait_tracked(KILL_GRACE_S);
     }
     struct sigaction default_action;
     memset(&default_action, 0, sizeof default_action);

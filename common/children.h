@@ -8,9 +8,11 @@
  * Every child started through this module is tracked until it is reaped.
  * The first start installs handlers for SIGINT, SIGTERM and SIGHUP (except a
  * signal that was ignored when the program started, as under nohup: it stays
- * ignored).  The handler sends SIGTERM to every tracked child, then ends the
- * program by the signal it received (its default action, raised again), so
- * the exit status says "interrupted": 130 for SIGINT in a shell.  A child
+ * ignored).  The handler sends SIGTERM to every tracked child and waits for
+ * them to end (5 s at most, then SIGKILL), so that the program never ends
+ * before its children, then ends the program by the signal it received (its
+ * default action, raised again): the exit status says "interrupted", 130
+ * for SIGINT in a shell.  The other threads run on meanwhile.  A child
  * starts with those three signals at their default action and none of them
  * blocked, and tracks nothing of its parent's.
  *

@@ -42,8 +42,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,69 +294,6 @@ static void check_descriptors(long long ranks)
                    needed, ranks, (unsigned long long)limit.rlim_cur);
 }
 
-/* How long mpiexec gets to stop its ranks once the launcher is told to end.
- * Open MPI 4.1 sends them SIGCONT, waits odls_base_sigkill_timeout (1 s),
- * then sends SIGTERM and SIGKILL: about 1.05 s here, idle. */
-#define STOP_GRACE_S 5.0
-
-/* The signals the launcher waits for: those that end it, and SIGCHLD for
- * mpiexec's end.  Blocked in the launcher's only thread, so that it takes
- * them itself with sigwaitinfo and no handler runs; *SAVED gets the mask
- * before.  A signal ignored since the start (nohup) is never pending, so it
- * stays ignored. */
-static void hold_job_signals(sigset_t *wakers, sigset_t *saved)
-{
-    sigemptyset(wakers);
-    sigaddset(wakers, SIGINT);
-    sigaddset(wakers, SIGTERM);
-    sigaddset(wakers, SIGHUP);
-    sigaddset(wakers, SIGCHLD);
-    int error = pthread_sigmask(SIG_BLOCK, wakers, saved);
-    if (error != 0)
-        fail_code("pthread_sigmask", error);
-}
-
-static void release_job_signals(const sigset_t *saved)
-{
-    int error = pthread_sigmask(SIG_SETMASK, saved, NULL);
-    if (error != 0)
-        fail_code("pthread_sigmask", error);
-}
-
-/* Ends the launcher by signal NUMBER, blocked now, at its default action:
- * the exit status says "interrupted" (130 for SIGINT in a shell). */
-static _Noreturn void end_by(int number)
-{
-    if (signal(number, SIG_DFL) == SIG_ERR)
-        fail_sys("signal");
-    fflush(NULL);
-    raise(number); /* pending until unblocked */
-    sigset_t just_it;
-    sigemptyset(&just_it);
-    sigaddset(&just_it, number);
-    pthread_sigmask(SIG_UNBLOCK, &just_it, NULL);
-    _exit(128 + number); /* not reached: the signal ended the process */
-}
-
-/* Waits for MPIEXEC to end, woken by the signals in WAKERS (all blocked).
- * SIGINT, SIGTERM or SIGHUP to the launcher stops the job first: SIGTERM to
- * mpiexec, SIGKILL after STOP_GRACE_S, then the launcher ends by the signal
- * it got.  It does not end before mpiexec, as children.h's handler would
- * have it: mpiexec takes a second to stop its ranks, and a launcher that
- * ended at once would leave the job running that long without it. */
-static void wait_for_job(struct proc *mpiexec, const sigset_t *wakers)
-{
-    while (!proc_poll(mpiexec)) {
-        int number = sigwaitinfo(wakers, NULL);
-        if (number < 0 && errno != EINTR)
-            fail_sys("sigwaitinfo");
-        if (number > 0 && number != SIGCHLD) {
-            proc_stop(mpiexec, STOP_GRACE_S);
-            end_by(number);
-        }
-    }
-}
-
 /* Runs mpiexec on this binary with the same arguments and waits for it.
  * Under valgrind only this side is checked (valgrind does not follow the
  * exec): Open MPI's libraries report leaks and uninitialised bytes of their
@@ -407,19 +342,18 @@ static int launch(const struct settings *settings, int argc, char **argv)
     snprintf(launched, sizeof launched, "%.6f", wall_now());
     if (setenv(LAUNCHED_ENV, launched, 1) != 0)
         fail_sys("setenv");
-    /* Its stdin is /dev/null: mpiexec forwards stdin to rank 0 and would
-     * swallow what a calling script meant for itself (the next lines of a
-     * `while read` loop). */
+    /* A tracked child (children.h): SIGINT or SIGTERM to the launcher reach
+     * mpiexec, and the launcher ends only after it, once mpiexec has stopped
+     * its ranks (about a second).  Its stdin is /dev/null: mpiexec forwards
+     * stdin to rank 0 and would swallow what a calling script meant for
+     * itself (the next lines of a `while read` loop). */
     const struct proc_options options = {.in = {.how = PROC_NULL}};
     struct proc mpiexec;
-    sigset_t wakers, saved;
-    hold_job_signals(&wakers, &saved);
     int error = proc_spawn(&mpiexec, args, &options);
     free(args);
     if (error != 0)
         fail_code("posix_spawn " SUM_SQUARES_MPIEXEC, error);
-    wait_for_job(&mpiexec, &wakers);
-    release_job_signals(&saved);
+    proc_wait(&mpiexec, -1);
     int code = proc_returncode(&mpiexec);
     if (code == EXIT_RIGHT || code == EXIT_WRONG || code == EXIT_USAGE)
         return code;

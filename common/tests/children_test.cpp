@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <ctime>
 
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -34,14 +35,28 @@ protected:
     void TearDown() override { prctl(PR_SET_CHILD_SUBREAPER, 0L, 0L, 0L, 0L); }
 };
 
+// How the child of the program below takes SIGTERM.
+enum class OnTerm { Die, DieLate, Ignore };
+
+// A child's SIGTERM handler: ends it 300 ms after the signal.
+void die_late(int)
+{
+    struct timespec late = {0, 300000000L};
+    nanosleep(&late, nullptr);
+    _exit(7);
+}
+
 // In a forked program: starts one child through children_fork that waits
 // for a signal, sends its pid on REPORT_FD, and waits itself.  Never returns.
-[[noreturn]] void program_with_one_child(int report_fd, bool ignore_sigint)
+[[noreturn]] void program_with_one_child(int report_fd, bool ignore_sigint,
+                                         OnTerm on_term = OnTerm::Die)
 {
     if (ignore_sigint)
         signal(SIGINT, SIG_IGN);
     pid_t child = children_fork();
     if (child == 0) {
+        if (on_term != OnTerm::Die)
+            signal(SIGTERM, on_term == OnTerm::Ignore ? SIG_IGN : die_late);
         for (;;)
             pause();
     }
@@ -52,14 +67,14 @@ protected:
 }
 
 // Forks the program above; returns its pid and its child's.
-pid_t start_program(pid_t *child, bool ignore_sigint)
+pid_t start_program(pid_t *child, bool ignore_sigint, OnTerm on_term = OnTerm::Die)
 {
     int ends[2];
     EXPECT_EQ(pipe(ends), 0);
     pid_t program = fork();
     if (program == 0) {
         close(ends[0]);
-        program_with_one_child(ends[1], ignore_sigint);
+        program_with_one_child(ends[1], ignore_sigint, on_term);
     }
     close(ends[1]);
     EXPECT_EQ(read(ends[0], child, sizeof *child), (ssize_t)sizeof *child);
@@ -153,6 +168,38 @@ TEST_P(EndingSignal, EndsTheProgramByItAndItsChildByTerm)
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, EndingSignal, ::testing::Values(SIGINT, SIGTERM, SIGHUP));
+
+// The program ends after its child, never before: once the program is
+// reaped, the child (a slow one) has already ended, so it can be reaped at
+// once.
+TEST_F(ChildrenTest, ProgramEndsOnlyAfterItsChild)
+{
+    pid_t child = -1;
+    pid_t program = start_program(&child, false, OnTerm::DieLate);
+    ASSERT_GT(program, 0);
+    struct timespec settle = {0, 50000000L}; // the child's handler is set by now
+    nanosleep(&settle, nullptr);
+    ASSERT_EQ(kill(program, SIGTERM), 0);
+    expect_killed_by(program, SIGTERM);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, WNOHANG), child) << "the child still ran";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
+}
+
+// A child that ignores SIGTERM gets SIGKILL after the grace (5 s).
+TEST_F(ChildrenTest, ChildIgnoringTermIsKilledAfterTheGrace)
+{
+    pid_t child = -1;
+    pid_t program = start_program(&child, false, OnTerm::Ignore);
+    ASSERT_GT(program, 0);
+    struct timespec settle = {0, 50000000L};
+    nanosleep(&settle, nullptr);
+    ASSERT_EQ(kill(program, SIGINT), 0);
+    expect_killed_by(program, SIGINT);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, WNOHANG), child) << "the child still ran";
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+}
 
 TEST_F(ChildrenTest, SigintIgnoredAtStartStaysIgnored)
 {
