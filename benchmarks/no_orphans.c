@@ -13,7 +13,10 @@
  * sent to its pid alone, as `kill -INT PID` does (not to its group, as a
  * terminal's Ctrl-C would).  COMMAND must then end after its children, not
  * before (common/children.h): those that have ended by then, even unreaped,
- * are fine; any still running counts as left behind.
+ * are fine, and a process already dying gets GRACE_S to be gone (such as
+ * LeakSanitizer's tracer, killed when the program it checks dies); any still
+ * running after that counts as left behind.  (mpiexec, which takes a second
+ * to stop its ranks, does not fit in that grace: its launcher must wait.)
  *
  * Exit status: COMMAND's (128 + N when killed by signal N), or 125 when a
  * process was left behind or no_orphans itself failed.  A test tool: its
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #define LEFT_BEHIND 125
+#define GRACE_S 0.5
 #define PAUSE_NS 10000000L /* 10 ms between two looks */
 
 static pid_t wait_for(pid_t pid, int *status, int flags)
@@ -78,13 +82,19 @@ static pid_t wait_interrupting(pid_t pid, int *status, double interrupt_after)
     return wait_for(pid, status, 0);
 }
 
-/* Reaps, without waiting, the children this subreaper was given that have
- * ended. */
-static void reap_ended(void)
+/* Reaps the children this subreaper was given that have ended or end
+ * within GRACE_S. */
+static void reap_those_that_end(void)
 {
     int status;
-    while (wait_for(-1, &status, WNOHANG) > 0)
-        ;
+    for (long pauses = (long)(GRACE_S * 1e9 / PAUSE_NS);; pauses--) {
+        pid_t got;
+        while ((got = wait_for(-1, &status, WNOHANG)) > 0)
+            ;
+        if (got < 0 || pauses <= 0)
+            return; /* ECHILD: every one of them ended */
+        pause_briefly();
+    }
 }
 
 /* Kills what is left of the group LEADER led and reaps every child this
@@ -135,7 +145,7 @@ int main(int argc, char **argv)
     /* The kernel hands over the orphans before the command's own end can be
      * waited for, so they are all our children now. */
     if (interrupt_after >= 0)
-        reap_ended();
+        reap_those_that_end();
     int left = reap_leftovers(pid);
     if (left > 0) {
         fprintf(stderr, "no_orphans: %s left %d process%s behind\n", command[0], left,
