@@ -27,7 +27,6 @@ main() {
   export CONCLAB_BIN_DIR=$bin_dir CONCLAB_RESULTS_DIR=$SCRATCH/results CONCLAB_PLOTS_DIR=$SCRATCH/plots
   "$run_all" --quick --runs 2 "$name" >/dev/null || fail "the first run failed"
   before=$(readlink "$SCRATCH/results/latest")
-  sleep 1 # run folders are named by the second
 
   # Many runs per variant, so that hyperfine is surely busy when the signal
   # comes.  Job control on (set -m): otherwise a background job starts with

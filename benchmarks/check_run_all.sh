@@ -40,15 +40,20 @@ main() {
   [[ -L $latest && -d $latest ]] || fail "results/latest is not a link to the run"
   jq -e '.cores >= 1 and (.git_commit | length > 0) and .size == "quick"' "$latest/meta.json" >/dev/null ||
     fail "meta.json incomplete"
+  # The C compiler that built the programs, with its version and flags.
+  jq -e '.compiler | (.id | length > 0) and (.version | test("^[0-9]+[.]")) and (.flags | test("-std=c"))' \
+    "$latest/meta.json" >/dev/null || fail "meta.json does not name the C compiler, its version and flags"
   while IFS=$'\t' read -r variant _; do
     jq -e '.ok == true' "$latest/$name/verify-$variant.json" >/dev/null ||
       fail "no right answer kept for $variant"
     jq -e --arg v "$variant" 'any(.results[]; .command == $v and (.times | length) == 2)' \
       "$latest/$name/hyperfine.json" >/dev/null || fail "$variant not timed by hyperfine"
   done < <("$bin_dir/$name" --list)
-  for plot in "$latest/$name/$name.svg" "$latest/$name/$name.png" "$SCRATCH/plots/$name.png"; do
+  for plot in "$latest/$name/$name.svg" "$latest/$name/$name.png" "$SCRATCH/plots/$name.png" \
+    "$latest/$name/$name-speedup.svg" "$latest/$name/$name-speedup.png" "$SCRATCH/plots/$name-speedup.png"; do
     [[ -s $plot ]] || fail "plot $plot missing"
   done
+  grep -qF "data-chart=\"$name-speedup.svg\"" "$latest/index.html" || fail "index.html lacks the speedup chart"
   jq -e --arg e "$name" '.experiments[$e] | to_entries | length > 0 and
       all(.[]; .value.speedup_low <= .value.speedup and .value.speedup <= .value.speedup_high)' \
     "$latest/summary.json" >/dev/null || fail "summary.json has no speedups for $name"
@@ -57,11 +62,10 @@ main() {
   check_book_table "$(dirname "$run_all")/benchmarks/$name/book.json" "$latest/book.md" "$name"
 
   # A second run: compared with the first (saved as the baseline), two points of history.
-  sleep 1 # run folders are named by the second
   "$run_all" --quick --runs 2 --compare "$SCRATCH/results/baseline.json" --threshold 100 "$name" ||
     fail "second run with --compare exited with $?"
   [[ $(find "$SCRATCH/results/runs" -mindepth 1 -maxdepth 1 | wc -l) -eq 2 ]] || fail "not two runs"
-  [[ $(jq -r .date "$SCRATCH/results/history.jsonl" | sort -u | wc -l) -eq 2 ]] ||
+  [[ $(jq -r .run "$SCRATCH/results/history.jsonl" | sort -u | wc -l) -eq 2 ]] ||
     fail "history.jsonl does not hold two runs"
   latest=$SCRATCH/results/latest
   [[ -s $latest/compare.txt && -s $latest/$name/$name-trend.png ]] || fail "no verdicts or trend plot"
@@ -106,7 +110,6 @@ esac
 PROGRAM
   chmod +x "$fake/aaa_crashes"
   before=$(readlink "$SCRATCH/results/latest")
-  sleep 1 # run folders are named by the second
   CONCLAB_BIN_DIR=$fake "$run_all" --quick --runs 2 >"$SCRATCH/failing.log" 2>&1 || status=$?
   [[ $status -eq 1 ]] || fail "a crashing experiment: exit $status, expected 1"
   grep -q "failed: aaa_crashes" "$SCRATCH/failing.log" || fail "the crash is not reported"

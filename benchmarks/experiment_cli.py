@@ -2,8 +2,11 @@
 program (benchmarks/<name>/<name>.py imports it from here).
 
 The contract of common/cli.h, in Python: a usage error is one line on stderr,
-naming the program and the option, with exit status 2 and nothing on stdout;
---json prints one JSON object; --list prints the variants run_all.sh times,
+naming the program and the option, with exit status 2 and nothing on stdout
+(what the user typed is echoed with its control characters escaped, so that a
+newline in a value cannot split it); an option is spelled out in full (no
+argparse abbreviations: --mod is not --mode) and given at most once; --json
+prints one JSON object; --list prints the variants run_all.sh times,
 NAME<TAB>ARGS, one per line.
 """
 import argparse
@@ -11,12 +14,43 @@ import re
 import sys
 
 
+def _escaped(text):
+    """TEXT on one line: each control character as its escape (\\n, \\x01)."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
+    """argparse, but a usage error is one line on stderr and exit 2; no
+    abbreviated option (allow_abbrev, Python 3.5+) and no option twice, as
+    the C programs refuse both."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
-        sys.stderr.write(f"{self.prog}: {message}\n")
+        sys.stderr.write(f"{self.prog}: {_escaped(message)}\n")
         sys.exit(2)
+
+    def parse_known_args(self, args=None, namespace=None):
+        words = sys.argv[1:] if args is None else list(args)
+        self._refuse_repeated(words)
+        return super().parse_known_args(words, namespace)
+
+    def _refuse_repeated(self, words):
+        """A second --mode would silently win over the first: an error."""
+        seen = set()
+        k = 0
+        while k < len(words) and words[k] != "--":
+            name, has_value = words[k].split("=", 1)[0], "=" in words[k]
+            action = self._option_string_actions.get(name) if words[k].startswith("--") else None
+            if action is not None:
+                if action.dest in seen:
+                    self.error(f"argument {name}: given twice: give each option once")
+                seen.add(action.dest)
+                if not has_value and action.nargs != 0:
+                    k += 1  # its value, which may look like an option
+            k += 1
 
 
 def integer(low, high):

@@ -48,5 +48,55 @@ class OneLineParser(unittest.TestCase):
         self.assertEqual(out.getvalue(), "seq\t--mode=seq\nseq-gil\t--mode=seq --gil\n")
 
 
+def usage_error(parser, args):
+    """Parses ARGS, which must be a usage error: (stderr, exit status)."""
+    err, out = io.StringIO(), io.StringIO()
+    with redirect_stderr(err), redirect_stdout(out), unittest.TestCase().assertRaises(SystemExit) as caught:
+        parser.parse_args(args)
+    assert out.getvalue() == "", out.getvalue()
+    return err.getvalue(), caught.exception.code
+
+
+def demo_parser():
+    parser = experiment_cli.OneLineParser(prog="demo")
+    parser.add_argument("--mode", choices=["seq", "threads"], default="seq")
+    parser.add_argument("--size", choices=["quick", "book"], default="book")
+    parser.add_argument("--workers", type=experiment_cli.integer(1, 8), default=2)
+    experiment_cli.add_output_options(parser, [("seq", "--mode=seq")])
+    return parser
+
+
+class StrictLikeTheCPrograms(unittest.TestCase):
+    def test_refuses_abbreviated_options(self):
+        for args in (["--mod=seq"], ["--si=quick"], ["--js"], ["--work", "2"]):
+            with self.subTest(args=args):
+                err, code = usage_error(demo_parser(), args)
+                self.assertEqual(code, 2)
+                self.assertIn("unrecognized arguments: " + args[0], err)
+
+    def test_refuses_an_option_given_twice(self):
+        for args in (["--mode=seq", "--mode=threads"], ["--mode", "seq", "--mode=seq"],
+                     ["--json", "--json"], ["--workers=2", "--size=quick", "--workers", "3"]):
+            with self.subTest(args=args):
+                err, code = usage_error(demo_parser(), args)
+                self.assertEqual(code, 2)
+                name = args[-1].split("=")[0] if args[-1].startswith("--") else args[-2]
+                self.assertEqual(err, f"demo: argument {name}: given twice: give each option once\n")
+
+    def test_a_newline_in_a_value_stays_on_one_line(self):
+        for args in (["--mode=a\nb"], ["--workers=1\n2"], ["stray\nword"], ["--size=\x01"]):
+            with self.subTest(args=args):
+                err, code = usage_error(demo_parser(), args)
+                self.assertEqual(code, 2)
+                self.assertEqual(err.count("\n"), 1, err)
+                self.assertTrue(err.endswith("\n"))
+        err, _ = usage_error(demo_parser(), ["--workers=1\n2"])
+        self.assertEqual(err, "demo: argument --workers: '1\\n2' must be an integer from 1 to 8\n")
+
+    def test_full_spellings_still_parse(self):
+        args = demo_parser().parse_args(["--mode", "threads", "--size=quick", "--workers=3", "--json"])
+        self.assertEqual((args.mode, args.size, args.workers, args.json), ("threads", "quick", 3, True))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,6 +1,6 @@
 /* no_orphans — runs a command and fails if it leaves any process behind.
  *
- *   no_orphans [--interrupt-after=SECONDS] COMMAND [ARG...]
+ *   no_orphans [--interrupt-after=SECONDS [--ended-within=SECONDS]] COMMAND [ARG...]
  *
  * A process that exits before its children orphans them: they are handed to
  * the nearest "child subreaper" ancestor, or to init.  no_orphans makes itself
@@ -18,8 +18,13 @@
  * running after that counts as left behind.  (mpiexec, which takes a second
  * to stop its ranks, does not fit in that grace: its launcher must wait.)
  *
- * Exit status: COMMAND's (128 + N when killed by signal N), or 125 when a
- * process was left behind or no_orphans itself failed.  A test tool: its
+ * With --ended-within as well, COMMAND must have ended within that many
+ * seconds of the SIGINT (a bound for "it did not wait out a grace", never a
+ * measurement): exit status 123 otherwise.
+ *
+ * Exit status: COMMAND's (128 + N when killed by signal N), 123 when it
+ * ended too late after the SIGINT, or 125 when a process was left behind or
+ * no_orphans itself failed.  A test tool: its
  * messages start with "no_orphans:" and it never prints on stdout.
  */
 #include <errno.h>
@@ -33,6 +38,7 @@
 #include <unistd.h>
 
 #define LEFT_BEHIND 125
+#define ENDED_LATE 123
 #define GRACE_S 0.5
 #define PAUSE_NS 10000000L /* 10 ms between two looks */
 
@@ -65,10 +71,19 @@ static pid_t start(char **argv)
     return pid;
 }
 
-/* Waits for PID, sending it SIGINT once INTERRUPT_AFTER seconds have passed
- * (never, when negative).  Returns PID, or -1 when waiting failed. */
-static pid_t wait_interrupting(pid_t pid, int *status, double interrupt_after)
+static double now_s(void)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* Waits for PID, sending it SIGINT once INTERRUPT_AFTER seconds have passed
+ * (never, when negative).  Returns PID, or -1 when waiting failed; *TO_END
+ * the seconds from the SIGINT to PID's end (0 when it was not sent). */
+static pid_t wait_interrupting(pid_t pid, int *status, double interrupt_after, double *to_end)
+{
+    *to_end = 0;
     if (interrupt_after < 0)
         return wait_for(pid, status, 0);
     for (long looks = (long)(interrupt_after * 1e9 / PAUSE_NS); looks > 0; looks--) {
@@ -77,9 +92,12 @@ static pid_t wait_interrupting(pid_t pid, int *status, double interrupt_after)
             return got;
         pause_briefly();
     }
+    double sent = now_s();
     if (kill(pid, SIGINT) != 0 && errno != ESRCH)
         perror("no_orphans: kill");
-    return wait_for(pid, status, 0);
+    pid_t got = wait_for(pid, status, 0);
+    *to_end = now_s() - sent;
+    return got;
 }
 
 /* Reaps the children this subreaper was given that have ended or end
@@ -109,14 +127,14 @@ static int reap_leftovers(pid_t leader)
     return left;
 }
 
-/* "--interrupt-after=SECONDS": the seconds, or -1 when ARG is not that option. */
-static double interrupt_option(const char *arg)
+/* "PREFIX SECONDS" (PREFIX ends with '='): the seconds, or -1 when ARG is
+ * not that option. */
+static double seconds_option(const char *arg, const char *prefix)
 {
-    static const char prefix[] = "--interrupt-after=";
-    if (strncmp(arg, prefix, sizeof prefix - 1) != 0)
+    if (arg == NULL || strncmp(arg, prefix, strlen(prefix)) != 0)
         return -1;
     char *end;
-    double seconds = strtod(arg + sizeof prefix - 1, &end);
+    double seconds = strtod(arg + strlen(prefix), &end);
     if (*end != '\0' || !(seconds > 0 && seconds < 3600)) {
         fprintf(stderr, "no_orphans: %s: SECONDS must be a number above 0 and below 3600\n", arg);
         exit(2);
@@ -126,10 +144,17 @@ static double interrupt_option(const char *arg)
 
 int main(int argc, char **argv)
 {
-    double interrupt_after = argc > 1 ? interrupt_option(argv[1]) : -1;
-    char **command = argv + (interrupt_after < 0 ? 1 : 2);
-    if (command[0] == NULL) {
-        fprintf(stderr, "usage: no_orphans [--interrupt-after=SECONDS] COMMAND [ARG...]\n");
+    char **command = argv + 1;
+    double interrupt_after = seconds_option(command[0], "--interrupt-after=");
+    double ended_within = -1;
+    if (interrupt_after > 0) {
+        command++;
+        ended_within = seconds_option(command[0], "--ended-within=");
+        command += ended_within > 0;
+    }
+    if (argc < 2 || command[0] == NULL) {
+        fprintf(stderr, "usage: no_orphans [--interrupt-after=SECONDS [--ended-within=SECONDS]] "
+                        "COMMAND [ARG...]\n");
         return 2;
     }
     if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) != 0) {
@@ -138,7 +163,8 @@ int main(int argc, char **argv)
     }
     pid_t pid = start(command);
     int status;
-    if (pid < 0 || wait_interrupting(pid, &status, interrupt_after) != pid) {
+    double to_end = 0;
+    if (pid < 0 || wait_interrupting(pid, &status, interrupt_after, &to_end) != pid) {
         perror("no_orphans: fork/waitpid");
         return LEFT_BEHIND;
     }
@@ -151,6 +177,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "no_orphans: %s left %d process%s behind\n", command[0], left,
                 left == 1 ? "" : "es");
         return LEFT_BEHIND;
+    }
+    if (ended_within > 0 && to_end > ended_within) {
+        fprintf(stderr, "no_orphans: %s ended %.2f s after SIGINT, later than %g s\n",
+                command[0], to_end, ended_within);
+        return ENDED_LATE;
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -24,6 +24,12 @@ static atomic_int n_tracked;
  * them again. */
 static atomic_int installed_in;
 
+/* Set by the handler before it signals anybody: from then on no child
+ * starts.  Without it, a pool that sees its workers die of the handler's
+ * SIGTERM forks replacements the handler never signalled, and the handler
+ * waits out its whole grace for them. */
+static atomic_bool ending;
+
 /* How long the handler waits for the children it sent SIGTERM before it
  * sends SIGKILL, and then for those it killed.  Most end within a
  * millisecond; Open MPI's mpiexec takes a second to stop its ranks. */
@@ -82,6 +88,10 @@ static bool wait_tracked(time_t seconds)
  * takes effect, with the default action, when the handler returns. */
 static void end_children_and_self(int number)
 {
+    atomic_store(&ending, true);
+    /* Pairs with the fence in start_tracked: a child tracked after the scan
+     * below sees ENDING there, and is ended by its starter. */
+    atomic_thread_fence(memory_order_seq_cst);
     signal_tracked(SIGTERM);
     if (!wait_tracked(STOP_GRACE_S)) {
         signal_tracked(SIGKILL);
@@ -173,6 +183,7 @@ static void become_child(const sigset_t *saved)
     for (size_t i = 0; i < CHILDREN_MAX; i++)
         atomic_store_explicit(&tracked[i], 0, memory_order_relaxed);
     atomic_store(&n_tracked, 0);
+    atomic_store(&ending, false); /* its parent's ending is not its own */
     struct sigaction now, default_action;
     memset(&default_action, 0, sizeof default_action);
     default_action.sa_handler = SIG_DFL;
@@ -195,11 +206,23 @@ static void discard(pid_t pid)
         ;
 }
 
+/* A child started while the handler was already ending the others: it
+ * missed their SIGTERM, so it gets one of its own, and is reaped here. */
+static void end_late_child(pid_t pid)
+{
+    (void)kill(pid, SIGTERM);
+    int status;
+    (void)children_reap(pid, true, &status);
+}
+
 /* START with the ending signals held off in this thread, then tracking.
- * START may be a fork: in the child (*PID == 0) nothing is tracked. */
+ * START may be a fork: in the child (*PID == 0) nothing is tracked.  Once
+ * the program is ending, nothing starts: ECANCELED. */
 static int start_tracked(int (*start)(void *context, pid_t *pid), void *context, pid_t *pid)
 {
     install_handlers();
+    if (children_ending())
+        return ECANCELED;
     sigset_t saved;
     hold_ending_signals(&saved);
     int error = start(context, pid);
@@ -210,6 +233,11 @@ static int start_tracked(int (*start)(void *context, pid_t *pid), void *context,
     if (error == 0 && !track(*pid)) {
         discard(*pid);
         error = EAGAIN;
+    }
+    atomic_thread_fence(memory_order_seq_cst); /* see end_children_and_self */
+    if (error == 0 && children_ending()) {
+        end_late_child(*pid);
+        error = ECANCELED;
     }
     release_ending_signals(&saved);
     return error;
@@ -259,3 +287,5 @@ bool children_reap(pid_t pid, bool block, int *status)
 }
 
 int children_tracked(void) { return atomic_load(&n_tracked); }
+
+bool children_ending(void) { return atomic_load(&ending); }

@@ -12,7 +12,8 @@
  * them to end (5 s at most, then SIGKILL), so that the program never ends
  * before its children, then ends the program by the signal it received (its
  * default action, raised again): the exit status says "interrupted", 130
- * for SIGINT in a shell.  The other threads run on meanwhile.  A child
+ * for SIGINT in a shell.  The other threads run on meanwhile, but from the
+ * moment the handler starts, no new child starts (children_ending).  A child
  * starts with those three signals at their default action and none of them
  * blocked, and tracks nothing of its parent's.
  *
@@ -55,6 +56,12 @@ bool children_reap(pid_t pid, bool block, int *status);
 
 /* Children tracked now: started and not yet reaped. */
 int children_tracked(void);
+
+/* True once the handler has begun ending the program: every start
+ * (children_fork, children_start, and so proc_spawn and the process pools)
+ * then fails with ECANCELED and leaves no child, so that no child appears
+ * that the handler has not signalled. */
+bool children_ending(void);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* program_invocation_name */
 #include "cli.h"
 
 #include <errno.h>
@@ -5,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "fail.h"
 
@@ -126,6 +128,34 @@ bool cli_parse_decimal(const char *text, int decimals, long long min, long long 
     return true;
 }
 
+const char *cli_quote(const char *text, char *buf, size_t size)
+{
+    static const char more[] = "...";
+    if (size < sizeof more) {
+        if (size > 0)
+            buf[0] = '\0';
+        return buf;
+    }
+    size_t room = size - sizeof more; /* what may come before "..." and its NUL */
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++) {
+        char one[5] = {(char)*c, '\0'};
+        if (*c == '\n' || *c == '\t' || *c == '\r')
+            snprintf(one, sizeof one, "\\%c", *c == '\n' ? 'n' : *c == '\t' ? 't' : 'r');
+        else if (*c < 0x20 || *c == 0x7f)
+            snprintf(one, sizeof one, "\\x%02x", *c);
+        size_t length = strlen(one);
+        if (used + length > room) {
+            memcpy(buf + used, more, sizeof more);
+            return buf;
+        }
+        memcpy(buf + used, one, length + 1);
+        used += length;
+    }
+    return buf;
+}
+
 static enum cli_status bad(char *error, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -159,17 +189,19 @@ static int find_choice(const char *const *choices, const char *word)
 static enum cli_status apply_option(const struct cli_option *option, const char *value,
                                     char *error, size_t size)
 {
-    char why[128];
+    char why[128], quoted[CLI_QUOTED_MAX];
+    if (value != NULL)
+        cli_quote(value, quoted, sizeof quoted); /* echoed below: one line, whatever it holds */
     switch (option->kind) {
     case CLI_FLAG:
         if (value != NULL)
-            return bad(error, size, "--%s takes no value (got '%s')", option->name, value);
+            return bad(error, size, "--%s takes no value (got '%s')", option->name, quoted);
         *option->flag = true;
         break;
     case CLI_INT: {
         long long parsed;
         if (!cli_parse_integer(value, option->min, option->max, &parsed, why, sizeof why))
-            return bad(error, size, "--%s='%s': %s", option->name, value, why);
+            return bad(error, size, "--%s='%s': %s", option->name, quoted, why);
         *option->integer = parsed;
         break;
     }
@@ -177,7 +209,7 @@ static enum cli_status apply_option(const struct cli_option *option, const char 
         long long parsed;
         if (!cli_parse_decimal(value, option->decimals, option->min, option->max, &parsed, why,
                                sizeof why))
-            return bad(error, size, "--%s='%s': %s", option->name, value, why);
+            return bad(error, size, "--%s='%s': %s", option->name, quoted, why);
         *option->integer = parsed;
         break;
     }
@@ -187,7 +219,7 @@ static enum cli_status apply_option(const struct cli_option *option, const char 
             char words[256];
             join_choices(option->choices, words, sizeof words);
             return bad(error, size, "--%s='%s': unknown, expected one of %s", option->name,
-                       value, words);
+                       quoted, words);
         }
         *option->choice = index;
         break;
@@ -201,6 +233,19 @@ static enum cli_status apply_option(const struct cli_option *option, const char 
     if (option->given != NULL)
         *option->given = true;
     return CLI_RUN;
+}
+
+/* Marks OPTION (one of PROGRAM's or of COMMON's) as given; true when it
+ * was already. */
+static bool already_given(const struct cli_option *option, const struct cli_program *program,
+                          const struct cli_option *common, bool *given)
+{
+    size_t index = option >= program->options && option < program->options + program->n_options
+                       ? (size_t)(option - program->options)
+                       : program->n_options + (size_t)(option - common);
+    bool before = given[index];
+    given[index] = true;
+    return before;
 }
 
 static const struct cli_option *find_option(const struct cli_option *options, size_t n_options,
@@ -224,6 +269,12 @@ static void print_sweep(const struct cli_program *program, FILE *out)
 {
     if (program->sweep != NULL)
         fprintf(out, "%s\n", program->sweep);
+}
+
+static void print_size_sweep(const struct cli_program *program, FILE *out)
+{
+    if (program->size_sweep != NULL)
+        fprintf(out, "%s\n", program->size_sweep);
 }
 
 static void print_option_line(FILE *out, const char *left, const char *help)
@@ -286,6 +337,11 @@ void cli_print_help(const struct cli_program *program, FILE *out)
                           ? "print the arguments of one point of the worker sweep: "
                             "{workers} stands for the number of workers"
                           : "print the worker sweep's arguments (none for this program)");
+    print_option_line(out, "--size-sweep",
+                      program->size_sweep != NULL
+                          ? "print the size sweep: NAME=V1,V2,... the values of --NAME at "
+                            "which every variant is timed"
+                          : "print the size sweep (none for this program)");
     print_option_line(out, "--help", "print this text");
     fprintf(out, "\nexit status: 0 the answer was checked and is right, 1 it is wrong or the "
                  "system refused, 2 bad command line\n");
@@ -296,8 +352,9 @@ void cli_print_help(const struct cli_program *program, FILE *out)
 static enum cli_status add_positional(const struct cli_program *program, const char *arg,
                                      struct cli_common *common, char *error, size_t size)
 {
+    char quoted[CLI_QUOTED_MAX];
     if (program->positional == NULL)
-        return bad(error, size, "unexpected argument '%s'", arg);
+        return bad(error, size, "unexpected argument '%s'", cli_quote(arg, quoted, sizeof quoted));
     if (common->n_positional == CLI_MAX_POSITIONAL)
         return bad(error, size, "too many %s arguments (at most %d)", program->positional,
                    CLI_MAX_POSITIONAL);
@@ -309,7 +366,8 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
                           struct cli_common *common, FILE *out, char *error, size_t error_size)
 {
     memset(common, 0, sizeof *common);
-    bool wants_help = false, wants_list = false, wants_sweep = false, options_ended = false;
+    bool wants_help = false, wants_list = false, wants_sweep = false, wants_size_sweep = false;
+    bool options_ended = false;
     int size_index = CLI_SIZE_BOOK;
     const struct cli_option common_options[] = {
         {.name = "size", .kind = CLI_CHOICE, .choices = size_names, .choice = &size_index},
@@ -317,8 +375,15 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
         {.name = "help", .kind = CLI_FLAG, .flag = &wants_help},
         {.name = "list", .kind = CLI_FLAG, .flag = &wants_list},
         {.name = "sweep", .kind = CLI_FLAG, .flag = &wants_sweep},
+        {.name = "size-sweep", .kind = CLI_FLAG, .flag = &wants_size_sweep},
     };
     const size_t n_common = sizeof common_options / sizeof common_options[0];
+    /* Which options were on the line, program's first: a second --mode would
+     * otherwise silently win over the first. */
+    bool given[CLI_MAX_OPTIONS] = {false};
+    if (program->n_options + n_common > CLI_MAX_OPTIONS)
+        return bad(error, error_size, "%zu options, at most %d", program->n_options + n_common,
+                   CLI_MAX_OPTIONS);
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -341,9 +406,15 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
             find_option(program->options, program->n_options, name, name_len);
         if (option == NULL)
             option = find_option(common_options, n_common, name, name_len);
-        if (option == NULL)
-            return bad(error, error_size, "unknown option '--%.*s' (see --help)", (int)name_len,
-                       name);
+        if (option == NULL) {
+            char quoted[CLI_QUOTED_MAX];
+            cli_quote(arg, quoted, sizeof quoted);
+            quoted[strcspn(quoted, "=")] = '\0';
+            return bad(error, error_size, "unknown option '%s' (see --help)", quoted);
+        }
+        if (already_given(option, program, common_options, given))
+            return bad(error, error_size, "--%s given twice: give each option once",
+                       option->name);
         if (option->kind != CLI_FLAG && value == NULL) {
             if (i + 1 == argc)
                 return bad(error, error_size, "--%s needs a value", option->name);
@@ -365,7 +436,26 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
         print_sweep(program, out);
         return CLI_DONE;
     }
+    if (wants_size_sweep) {
+        print_size_sweep(program, out);
+        return CLI_DONE;
+    }
     return CLI_RUN;
+}
+
+/* Refuses to run (exit 1) with a main stack smaller than CLI_MIN_STACK_KB:
+ * far better than a SIGSEGV somewhere in the run.  A constructor, so that
+ * it runs before main, whose frame alone may hold over 10 KiB of arrays. */
+__attribute__((constructor)) static void check_stack_limit(void)
+{
+    fail_set_program(program_invocation_name);
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_STACK, &limit) != 0)
+        fail_sys("getrlimit");
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < (rlim_t)CLI_MIN_STACK_KB * 1024)
+        fail_wrong("the stack limit, ulimit -s %llu (KiB), is below the %d KiB this program "
+                   "needs: raise it (8192 is usual)",
+                   (unsigned long long)limit.rlim_cur / 1024, CLI_MIN_STACK_KB);
 }
 
 void cli_parse_or_exit(const struct cli_program *program, int argc, char **argv,

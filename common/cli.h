@@ -5,8 +5,10 @@
  * cli_option.
  * Options are written --name=value or --name value.  Nothing is guessed: a
  * value that is not exactly an integer (or decimal) in range, an unknown
- * choice, an unknown option, a missing value or an unexpected argument is an error,
- * reported in one line that names the option (exit 2 through cli_parse_or_exit).
+ * choice, an unknown option, an option given twice, a missing value or an
+ * unexpected argument is an error, reported in one line that names the
+ * option (exit 2 through cli_parse_or_exit); what the user typed is echoed
+ * through cli_quote, so that even a value holding a newline stays one line.
  */
 #ifndef CONCLAB_CLI_H
 #define CONCLAB_CLI_H
@@ -68,6 +70,11 @@ struct cli_program {
      * a driver can time 1..N workers; NULL: the program has no sweep and
      * --sweep prints nothing. */
     const char *sweep;
+    /* Where the parallel variants start to pay: "NAME=V1,V2,...", the values
+     * of the program's option --NAME at which a driver times every variant
+     * ("base=5000000,20000000").  --size-sweep prints it on one line; NULL:
+     * the program has no size sweep and --size-sweep prints nothing. */
+    const char *size_sweep;
 };
 
 /* More positional arguments than this are refused: no program needs them. */
@@ -83,9 +90,20 @@ struct cli_common {
 
 enum cli_status {
     CLI_RUN,  /* parsed: run the experiment */
-    CLI_DONE, /* --help, --list or --sweep was printed on OUT: exit 0 */
+    CLI_DONE, /* --help, --list, --sweep or --size-sweep was printed on OUT: exit 0 */
     CLI_BAD,  /* error written to the caller's buffer: exit 2 */
 };
+
+/* The most options a program may have, its own and the common ones. */
+#define CLI_MAX_OPTIONS 64
+
+/* Room for what cli_quote writes of one argument in a message. */
+#define CLI_QUOTED_MAX 160
+
+/* TEXT as a message may echo it: on one line, with every control character
+ * written as a C escape (a newline as \n, a tab as \t, others as \xHH),
+ * cut with "..." to fit SIZE bytes.  Returns BUF. */
+const char *cli_quote(const char *text, char *buf, size_t size);
 
 /* Parses TEXT as a decimal integer in [MIN, MAX].  Rejects an empty string,
  * spaces, a '+' sign, trailing characters ("12x", "1e3") and overflow.  On
@@ -110,11 +128,22 @@ bool cli_parse_decimal(const char *text, int decimals, long long min, long long 
 void cli_format_decimal(long long value, int decimals, char *buf, size_t size);
 
 /* Parses ARGV against PROGRAM's options and the common ones, after setting
- * COMMON to its defaults.  --help, --list and --sweep print on OUT; given
- * together, --help wins over --list and --list over --sweep.  On CLI_BAD a
+ * COMMON to its defaults.  --help, --list, --sweep and --size-sweep print on
+ * OUT; given together, the first of these in that order wins.  On CLI_BAD a
  * one-line message, without the program's name, is in ERROR. */
 enum cli_status cli_parse(const struct cli_program *program, int argc, char **argv,
                           struct cli_common *common, FILE *out, char *error, size_t error_size);
+
+/* The smallest limit on the main thread's stack (ulimit -s, in KiB) that a
+ * conclab program runs under.  Every thread it starts has a stack of its own
+ * (thread_team.h), but the main thread lives in this limit, together with
+ * the environment and a random offset of up to 8 KiB.  Measured with a small
+ * environment: the hungriest variant (slow_syscall seq) needs 28 KiB, most
+ * 20-24; 64 leaves room for a larger environment.  Below it every program
+ * that links this file says so and exits 1 before main runs, rather than
+ * die of SIGSEGV half way.  (Far below it, at 16 KiB, the dynamic loader
+ * itself may crash before that check can run.) */
+#define CLI_MIN_STACK_KB 64
 
 /* cli_parse, then exit(0) after --help/--list, or print the error and exit(2).
  * Also names the program for fail.h's messages. */

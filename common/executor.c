@@ -27,6 +27,7 @@
 #include "proc.h"
 #include "queue.h"
 #include "sync.h"
+#include "thread_team.h"
 
 /* ---- time ------------------------------------------------------------------ */
 
@@ -432,6 +433,7 @@ struct futures_iterator {
     size_t count, handed_out;
     struct queue *waiter;
     double deadline;
+    bool expired; /* once the timeout ran out, it stays out (Python's generator ends) */
 };
 
 static int by_address(const void *a, const void *b)
@@ -468,9 +470,13 @@ enum futures_next futures_next(struct futures_iterator *iterator, struct future 
 {
     if (iterator->handed_out == iterator->count)
         return FUTURES_END;
-    struct future *next = next_done(iterator->waiter, iterator->deadline);
-    if (next == NULL)
+    if (iterator->expired)
         return FUTURES_EXPIRED;
+    struct future *next = next_done(iterator->waiter, iterator->deadline);
+    if (next == NULL) {
+        iterator->expired = true;
+        return FUTURES_EXPIRED;
+    }
     iterator->handed_out++;
     *future = next;
     return FUTURES_NEXT;
@@ -556,13 +562,18 @@ static void close_span(unsigned first, unsigned last)
 
 /* In a new worker: closes every descriptor but 0, 1, 2, A and B, so that it
  * holds no pipe end of another worker (which would keep that worker from
- * ever seeing end of file) and nothing else of the caller's. */
+ * ever seeing end of file) and nothing else of the caller's.  A and B are
+ * above 2 (make_pipe), but a span is never computed below its start: with
+ * A at 0, "3 to A - 1" would wrap around to every descriptor there is. */
 static void close_others(int a, int b)
 {
     unsigned low = (unsigned)(a < b ? a : b), high = (unsigned)(a < b ? b : a);
-    close_span(3, low - 1);
-    close_span(low + 1, high - 1);
-    close_span(high + 1, UINT_MAX);
+    if (low > 3)
+        close_span(3, low - 1);
+    if (high > low + 1)
+        close_span(low + 1 > 3 ? low + 1 : 3, high - 1);
+    if (high < UINT_MAX)
+        close_span(high + 1 > 3 ? high + 1 : 3, UINT_MAX);
 }
 
 /* Receives one request: false at end of file (the pool closed the pipe). */
@@ -612,14 +623,47 @@ static _Noreturn void worker_process_main(const struct executor_options *options
     _exit(EXIT_RIGHT);
 }
 
+/* FD itself when it is above the standard streams, else a copy above them
+ * (FD closed); -1 with errno set when no copy could be made (FD closed). */
+static int above_stdio(int fd)
+{
+    if (fd > STDERR_FILENO)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    int error = errno;
+    close(fd);
+    errno = error;
+    return moved;
+}
+
+/* pipe2(O_CLOEXEC) with both ends above 2.  A program started with stdin,
+ * stdout or stderr closed (from cron, nohup, `<&-`) gets its first pipe on
+ * that number: a worker would then take its task pipe for stdin, and the
+ * caller would print its report into a worker's pipe.  0, or an error
+ * number (nothing left open). */
+static int make_pipe(int ends[2])
+{
+    if (pipe2(ends, O_CLOEXEC) != 0)
+        return errno;
+    ends[0] = above_stdio(ends[0]);
+    int error = errno;
+    ends[1] = above_stdio(ends[1]);
+    if (ends[0] >= 0 && ends[1] >= 0)
+        return 0;
+    error = ends[1] < 0 ? errno : error;
+    proc_close(&ends[0]);
+    proc_close(&ends[1]);
+    return error;
+}
+
 /* Forks a worker process for WORKER.  0, or an error number (nothing left). */
 static int spawn_process(struct worker *worker)
 {
     int to_child[2], from_child[2];
-    if (pipe2(to_child, O_CLOEXEC) != 0)
-        return errno;
-    if (pipe2(from_child, O_CLOEXEC) != 0) {
-        int error = errno;
+    int error = make_pipe(to_child);
+    if (error != 0)
+        return error;
+    if ((error = make_pipe(from_child)) != 0) {
         close(to_child[0]);
         close(to_child[1]);
         return error;
@@ -630,7 +674,7 @@ static int spawn_process(struct worker *worker)
         close(from_child[0]);
         worker_process_main(&worker->executor->options, to_child[0], from_child[1]);
     }
-    int error = errno;
+    error = errno;
     close(to_child[0]);
     close(from_child[1]);
     if (pid < 0) {
@@ -644,14 +688,42 @@ static int spawn_process(struct worker *worker)
     return 0;
 }
 
-/* Closes WORKER's pipes, which ends a healthy worker process, and reaps it.
- * Returns its wait status. */
+/* How long a worker process may take to end once its pipes are closed
+ * (its finalizer runs then) before it is killed: see executor.h. */
+#define BURY_GRACE_S 5.0
+
+/* Reaps child PID once it has ended, waiting up to GRACE_S; false (still
+ * running) when the grace ran out.  Looks often at first: a healthy worker
+ * ends within a millisecond of end of file. */
+static bool reap_within(pid_t pid, double grace_s, int *status)
+{
+    double deadline = clock_now() + grace_s;
+    long pause_ns = 100000; /* 0.1 ms, doubling up to 10 ms */
+    while (!children_reap(pid, false, status)) {
+        if (clock_now() >= deadline)
+            return false;
+        struct timespec pause = {0, pause_ns};
+        nanosleep(&pause, NULL); /* EINTR only looks again sooner */
+        pause_ns = pause_ns < 10000000 ? 2 * pause_ns : pause_ns;
+    }
+    return true;
+}
+
+/* Closes WORKER's pipes, which ends a healthy worker process, and reaps it;
+ * one that has not ended within BURY_GRACE_S (stuck in its finalizer, or on
+ * a lock that the fork copied held) is killed.  Returns its wait status. */
 static int bury_process(struct worker *worker)
 {
     proc_close(&worker->task_fd);
     proc_close(&worker->result_fd);
     int status = 0;
-    children_reap(worker->pid, true, &status);
+    if (!reap_within(worker->pid, BURY_GRACE_S, &status)) {
+        fprintf(stderr, "%s: worker process %d did not end within %.0f s of its pipes "
+                        "closing: killed\n", fail_program(), (int)worker->pid, BURY_GRACE_S);
+        if (kill(worker->pid, SIGKILL) != 0)
+            fail_sys("kill");
+        children_reap(worker->pid, true, &status);
+    }
     worker->pid = -1;
     return status;
 }
@@ -716,9 +788,13 @@ static char *printed(const char *format, ...)
     return copy;
 }
 
-/* Gives WORKER a new process after its last one ended; an error number. */
+/* Gives WORKER a new process after its last one ended; an error number.
+ * None once the program is ending (children_ending): the handler ending it
+ * has signalled the old workers, and would wait for a new one in vain. */
 static int replace_process(struct worker *worker)
 {
+    if (children_ending())
+        return ECANCELED;
     int error = spawn_process(worker);
     if (error == 0)
         count(worker->executor, &worker->executor->stats.workers_replaced);
@@ -786,7 +862,8 @@ static void serve(struct worker *worker, void (*run)(struct worker *, struct fut
     for (;;) {
         void *item;
         enum queue_status status;
-        GIL_RELEASED(status = queue_get(executor->tasks, &item));
+        /* SimpleQueue.get: a task that is there is taken holding the GIL */
+        status = gil_queue_get(executor->tasks, &item);
         if (status != QUEUE_OK)
             return;
         struct future *future = item;
@@ -889,7 +966,7 @@ static struct executor *executor_new(enum pool_kind kind, size_t workers,
     void *(*body)(void *) = kind == POOL_THREADS ? thread_worker_main : process_worker_main;
     for (size_t i = 0; error == 0 && i < workers; i++) {
         struct worker *worker = &executor->workers[i];
-        error = pthread_create(&worker->thread, NULL, body, worker);
+        error = thread_team_create(&worker->thread, body, worker);
         worker->thread_started = error == 0;
     }
     if (error != 0) {

@@ -28,7 +28,23 @@
  * program itself (not of a library loaded after the pool was made).  A task
  * that kills its worker process (a crash, _exit, a signal) fails with
  * EXECUTOR_WORKER_DIED, and the pool forks a replacement; the other tasks go
- * on.  Descriptors the caller had open are closed in the workers.
+ * on.  Descriptors the caller had open are closed in the workers; their
+ * stdin, stdout and stderr are the caller's (closed where the caller's are).
+ *
+ * What a task may do in a worker process.  A worker is a fork of a process
+ * that may have other threads at that moment: always the caller's own, and
+ * for a replacement the pool's threads too (it is forked from one of them).
+ * Only the forking thread goes on in the child; a lock that another thread
+ * held at the fork stays held there for ever.  glibc makes malloc and stdio
+ * safe after a fork, so a task may allocate, compute, print and make system
+ * calls; it must not take a lock the caller's threads use (their mutexes,
+ * a queue, the emulated GIL), wait for a thread it did not start, nor rely
+ * on a library that keeps threads of its own.  A worker that hangs anyway
+ * is not waited for without end: once the pool closes its pipes at
+ * shutdown it has 5 s to end, its finalizer included, and is then killed
+ * (SIGKILL) with a line on stderr.  Once the
+ * program is ending on SIGINT, SIGTERM or SIGHUP (common/children.h), no
+ * replacement starts.
  *
  * Futures: pending → running → finished, or pending → cancelled.  Every
  * function here is safe from any number of threads at once, except the
@@ -237,7 +253,8 @@ struct futures_iterator *futures_as_completed(struct future *const *futures, siz
 enum futures_next {
     FUTURES_NEXT,    /* *FUTURE is the next one done */
     FUTURES_END,     /* every future was handed out */
-    FUTURES_EXPIRED, /* the timeout ran out first (Python raises TimeoutError) */
+    FUTURES_EXPIRED, /* the timeout ran out first (Python raises TimeoutError); every
+                        later call says so too, as Python's iterator ends there */
 };
 
 /* Waits for the next future to be done. */

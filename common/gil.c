@@ -51,6 +51,19 @@ struct gil_thread {
 
 static _Thread_local struct gil_thread self;
 
+/* Thread.start()'s hand-shake: the creator waits, with the GIL released,
+ * until the new thread has taken the GIL (its _started event is set). */
+struct start_handshake {
+    void *(*body)(void *);
+    void *arg;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool started;
+};
+
+/* The hand-shake the calling thread still owes its creator, if any. */
+static _Thread_local struct start_handshake *pending_start;
+
 /* ---- the two halves, as in ceval_gil.c ---------------------------------- */
 
 static void set_drop_request(void) { atomic_store_explicit(&drop_request, 1, memory_order_relaxed); }
@@ -197,6 +210,21 @@ static long register_thread(void)
     return id;
 }
 
+/* _started.set(): tells a creator waiting in gil_thread_start that this
+ * thread runs.  The creator may free the hand-shake as soon as the mutex is
+ * unlocked, so it is not touched afterwards. */
+static void announce_start(void)
+{
+    struct start_handshake *handshake = pending_start;
+    if (handshake == NULL)
+        return;
+    pending_start = NULL;
+    sync_lock(&handshake->mutex);
+    handshake->started = true;
+    sync_signal(&handshake->cond);
+    sync_unlock(&handshake->mutex);
+}
+
 void gil_thread_begin(void)
 {
     if (!the_gil.enabled)
@@ -205,6 +233,7 @@ void gil_thread_begin(void)
         fail_wrong("gil_thread_begin: this thread already began");
     self = (struct gil_thread){.active = true, .id = register_thread()};
     take_gil(&self);
+    announce_start();
 }
 
 void gil_thread_end(void)
@@ -252,6 +281,68 @@ int gil_mutex_lock(pthread_mutex_t *mutex)
     if (rc != EBUSY)
         return rc;
     GIL_RELEASED(rc = pthread_mutex_lock(mutex));
+    return rc;
+}
+
+/* ---- queues and thread starts, as CPython's ------------------------------ */
+
+enum queue_status gil_queue_get(struct queue *queue, void **item)
+{
+    enum queue_status status = queue_try_get(queue, item);
+    if (status != QUEUE_EMPTY)
+        return status;
+    GIL_RELEASED(status = queue_get(queue, item));
+    return status;
+}
+
+enum queue_status gil_queue_put(struct queue *queue, void *item)
+{
+    enum queue_status status = queue_try_put(queue, item);
+    if (status != QUEUE_FULL)
+        return status;
+    GIL_RELEASED(status = queue_put(queue, item));
+    return status;
+}
+
+void gil_queue_join(struct queue *queue)
+{
+    if (queue_get_stats(queue).unfinished == 0)
+        return;
+    GIL_RELEASED(queue_join(queue));
+}
+
+/* The new thread's start routine under a hand-shake: it owes the creator
+ * the announcement, made by gil_thread_begin or, failing that, at the end. */
+static void *started_thread_main(void *arg)
+{
+    struct start_handshake *handshake = arg;
+    void *(*body)(void *) = handshake->body;
+    void *body_arg = handshake->arg;
+    pending_start = handshake;
+    void *result = body(body_arg);
+    announce_start();
+    return result;
+}
+
+int gil_thread_start(pthread_t *thread, const pthread_attr_t *attr, void *(*body)(void *),
+                     void *arg)
+{
+    if (!self.holding)
+        return pthread_create(thread, attr, body, arg);
+    struct start_handshake handshake = {.body = body, .arg = arg};
+    sync_mutex_init(&handshake.mutex);
+    sync_cond_init(&handshake.cond);
+    int rc = pthread_create(thread, attr, started_thread_main, &handshake);
+    if (rc == 0) {
+        gil_release();
+        sync_lock(&handshake.mutex);
+        while (!handshake.started)
+            sync_wait(&handshake.cond, &handshake.mutex);
+        sync_unlock(&handshake.mutex);
+        gil_reacquire();
+    }
+    pthread_cond_destroy(&handshake.cond);
+    pthread_mutex_destroy(&handshake.mutex);
     return rc;
 }
 

@@ -33,6 +33,10 @@
  *                                                        two steps, as between bytecodes
  *   GIL_RELEASED(rc = select(...));                      around blocking calls
  *   rc = gil_mutex_lock(&mutex);                         for a lock (Lock.acquire)
+ *   status = gil_queue_get(queue, &item);                queue.get / put / join: the
+ *   status = gil_queue_put(queue, item);                 GIL is let go only to wait
+ *   rc = gil_thread_start(&thread, NULL, body, arg);     Thread.start(): the new
+ *                                                        thread runs first
  *   gil_report(report);                                  after the threads joined
  *   gil_shutdown();                                      before exit
  *
@@ -65,6 +69,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "queue.h"
 #include "report.h"
 
 #ifdef __cplusplus
@@ -154,6 +159,28 @@ void gil_reacquire(void);
  * check point may separate from its unlock through here.  Returns what
  * pthread_mutex_lock returns.  Without --gil, a plain lock. */
 int gil_mutex_lock(pthread_mutex_t *mutex);
+
+/* queue.Queue.get, put and join under the GIL.  CPython's queue calls
+ * first try without blocking, holding the GIL (Lock.acquire and
+ * SimpleQueue.get try the lock with a zero timeout before they release
+ * it), so a get that finds an item, a put that finds room and a join with
+ * nothing unfinished never let another thread in.  Only a call that must
+ * wait releases the GIL, around the wait.  Same answers as queue_get,
+ * queue_put and queue_join; without --gil, those calls. */
+enum queue_status gil_queue_get(struct queue *queue, void **item);
+enum queue_status gil_queue_put(struct queue *queue, void *item);
+void gil_queue_join(struct queue *queue);
+
+/* threading.Thread.start(): pthread_create, then, when the caller holds the
+ * GIL, wait with the GIL released until the new thread has taken it, as
+ * start() waits on the new thread's _started event.  The new thread runs
+ * first, until it blocks or is asked for the GIL; the creator queues for
+ * the GIL behind it.  BODY must call gil_thread_begin before anything that
+ * waits for the creator (the hand-shake ends there, or when BODY returns).
+ * Without --gil, or from a thread that does not hold the GIL, a plain
+ * pthread_create.  Returns pthread_create's error number. */
+int gil_thread_start(pthread_t *thread, const pthread_attr_t *attr, void *(*body)(void *),
+                     void *arg);
 
 /* Runs the statement(s) with the GIL released:
  *   GIL_RELEASED(got = read(fd, buffer, size));

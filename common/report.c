@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -150,6 +151,17 @@ char *report_to_json(const struct report *report)
     return text;
 }
 
+/* Prints VALUE as a person reads it: a whole number in full (1000000, not
+ * 1e+06, which %g would print), anything else to six significant digits. */
+static void print_number(FILE *out, double value)
+{
+    /* Within +-2^53 every whole double is exact, so the cast loses nothing. */
+    if (isfinite(value) && value == floor(value) && fabs(value) <= 0x1p53)
+        fprintf(out, "%lld", (long long)value);
+    else
+        fprintf(out, "%.6g", value);
+}
+
 static void print_parameters(const struct report *report, FILE *out)
 {
     const cJSON *item;
@@ -160,8 +172,10 @@ static void print_parameters(const struct report *report, FILE *out)
             fprintf(out, " %s=%s", item->string, item->valuestring);
         else if (cJSON_IsBool(item))
             fprintf(out, " %s=%s", item->string, cJSON_IsTrue(item) ? "yes" : "no");
-        else
-            fprintf(out, " %s=%.15g", item->string, item->valuedouble);
+        else {
+            fprintf(out, " %s=", item->string);
+            print_number(out, item->valuedouble);
+        }
     }
     fputc('\n', out);
 }
@@ -180,9 +194,9 @@ static void print_human(const struct report *report, FILE *out)
     cJSON_ArrayForEach(item, report->metrics)
     {
         const cJSON *unit = cJSON_GetObjectItemCaseSensitive(item, "unit");
-        fprintf(out, "  %s: %.6g%s%s\n", item->string,
-                cJSON_GetObjectItemCaseSensitive(item, "value")->valuedouble,
-                *unit->valuestring ? " " : "", unit->valuestring);
+        fprintf(out, "  %s: ", item->string);
+        print_number(out, cJSON_GetObjectItemCaseSensitive(item, "value")->valuedouble);
+        fprintf(out, "%s%s\n", *unit->valuestring ? " " : "", unit->valuestring);
     }
     cJSON_ArrayForEach(item, report->checks)
     {

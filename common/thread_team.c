@@ -54,6 +54,39 @@ static void *member_main(void *arg)
     return NULL;
 }
 
+int thread_team_attr_init(pthread_attr_t *attr)
+{
+    int error = pthread_attr_init(attr);
+    if (error != 0)
+        return error;
+    error = pthread_attr_setstacksize(attr, THREAD_TEAM_STACK_BYTES);
+    if (error != 0)
+        pthread_attr_destroy(attr);
+    return error;
+}
+
+int thread_team_create(pthread_t *thread, void *(*body)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    int error = thread_team_attr_init(&attr);
+    if (error != 0)
+        return error;
+    error = pthread_create(thread, &attr, body, arg);
+    pthread_attr_destroy(&attr);
+    return error;
+}
+
+int thread_team_start(pthread_t *thread, void *(*body)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    int error = thread_team_attr_init(&attr);
+    if (error != 0)
+        return error;
+    error = gil_thread_start(thread, &attr, body, arg);
+    pthread_attr_destroy(&attr);
+    return error;
+}
+
 /* Creates up to COUNT threads; returns how many exist, *ERROR the
  * pthread_create error that stopped it (0 when all were created). */
 static size_t create_members(struct member *members, size_t count, int *error)
@@ -61,7 +94,7 @@ static size_t create_members(struct member *members, size_t count, int *error)
     size_t started = 0;
     *error = 0;
     for (; started < count; started++) {
-        *error = pthread_create(&members[started].thread, NULL, member_main, &members[started]);
+        *error = thread_team_create(&members[started].thread, member_main, &members[started]);
         if (*error != 0)
             break;
     }

@@ -19,6 +19,7 @@
 #ifndef CONCLAB_THREAD_TEAM_H
 #define CONCLAB_THREAD_TEAM_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -27,6 +28,26 @@ extern "C" {
 
 /* The most threads one team may hold; programs refuse more at parse time. */
 #define THREAD_TEAM_MAX 1024
+
+/* The stack of every thread a conclab program starts: 8 MiB, what glibc
+ * gives by default under Linux's usual ulimit -s 8192.  Without an explicit
+ * size glibc takes the main stack's limit (RLIMIT_STACK) for every thread,
+ * so that under ulimit -s 24 each thread had 24 KiB and overflowed it. */
+#define THREAD_TEAM_STACK_BYTES ((size_t)8 << 20)
+
+/* pthread_create(THREAD, attributes, BODY, ARG) with a stack of
+ * THREAD_TEAM_STACK_BYTES, whatever ulimit -s says; returns its error. */
+int thread_team_create(pthread_t *thread, void *(*body)(void *), void *arg);
+
+/* threading.Thread.start(): thread_team_create, and under --gil, when the
+ * caller holds the GIL, the new thread takes it before the caller goes on
+ * (gil_thread_start).  BODY must call gil_thread_begin before it waits for
+ * anything the caller does afterwards. */
+int thread_team_start(pthread_t *thread, void *(*body)(void *), void *arg);
+
+/* Initialises ATTR with that stack size, for a caller that sets more on it
+ * (an affinity) before its own pthread_create; 0 or an error number. */
+int thread_team_attr_init(pthread_attr_t *attr);
 
 /* Runs BODY(item) in COUNT threads, item k being (char *)ITEMS + k *
  * ITEM_SIZE; no body starts before all COUNT threads exist, so bodies may

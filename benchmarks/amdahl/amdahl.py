@@ -155,7 +155,7 @@ def serial_thousandths(text):
 
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Fixed work, a fraction on one thread, the rest over "
-                                       "--workers threads or processes: Amdahl's law (seed 004).")
+                                       "--workers threads or processes: Amdahl's law (the study note on concurrent.futures, 2019).")
     parser.add_argument("--mode", choices=["seq", "threads", "processes"], default="threads")
     parser.add_argument("--workers", type=experiment_cli.integer(1, MAX_WORKERS), default=None)
     parser.add_argument("--serial", type=serial_thousandths, default=50,

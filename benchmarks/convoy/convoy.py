@@ -125,7 +125,8 @@ def main():
     else:
         print(f"convoy.py {args.mode}: {elapsed:.3f} s, {ops} waits of {WAIT_S * 1000:g} ms")
         for name, value in metrics.items():
-            print(f"  {name}: {value:.4g}")
+            # A count in full (1234567, not 1.235e+06); a measurement to 4 digits.
+            print(f"  {name}: {value}" if isinstance(value, int) else f"  {name}: {value:.4g}")
         experiment_cli.print_checks(results)
     return 0 if ok else 1
 

@@ -25,9 +25,11 @@
  * after every increment.  unlocked-gil has one more between its load and its
  * store, where CPython before 3.10 could switch threads between two
  * bytecodes: a switch there loses every update the other threads made
- * meanwhile.  The locked variants stay exact, and a thread that finds the
- * lock taken by a thread waiting for the GIL lets go of the GIL (mutex, as
- * Lock.acquire does) or hands it over when asked (spinlock).
+ * meanwhile.  mutex-gil checks where CPython 3.11 does, never inside the
+ * locked block (see add_mutex_gil).  The locked variants stay exact, and a
+ * thread that finds the lock taken by a thread waiting for the GIL lets go
+ * of the GIL (mutex, as Lock.acquire does) or hands it over when asked
+ * (spinlock).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -73,6 +75,8 @@ struct worker {
     long long increments;
     /* unlocked-gil: switches that fell between a load and its store */
     unsigned long long switched_mid_update;
+    /* clock_now() just before its first increment and just after its last */
+    double first_s, last_s;
 };
 
 /* The five ways to add 1.  Each is one small function, so that the loop
@@ -153,17 +157,21 @@ static inline void add_unlocked_gil(struct shared_counter *shared, struct worker
     atomic_store_explicit(&shared->racy, value + 1, memory_order_relaxed);
 }
 
-/* with self.lock: self.count += offset.  A switch may come inside the block
- * (CPython can check its eval breaker there, at the call of __exit__), so
- * the next thread can find the lock held by one that waits for the GIL:
- * gil_mutex_lock then blocks with the GIL released, as Lock.acquire does. */
+/* with self.lock: self.count += offset, with the eval-breaker checks where
+ * CPython 3.11 has them (Python/ceval.c): at the RESUME that enters
+ * LockingCounter.increment, before the lock, and after the CALL of
+ * __exit__ has returned, the lock released.  BEFORE_WITH, LOAD_ATTR,
+ * BINARY_OP and STORE_ATTR check nothing, so 3.11 never switches inside
+ * the block.  Should the lock still be held by another thread (it never is
+ * here), gil_mutex_lock blocks with the GIL released, as Lock.acquire. */
 static inline void add_mutex_gil(struct shared_counter *shared, struct worker *worker)
 {
     (void)worker;
+    gil_checkpoint(); /* RESUME: entering increment() */
     must("pthread_mutex_lock", gil_mutex_lock(&shared->mutex));
     shared->guarded++;
-    gil_checkpoint();
     must("pthread_mutex_unlock", pthread_mutex_unlock(&shared->mutex));
+    gil_checkpoint(); /* CALL __exit__ returned */
 }
 
 /* A spin in Python code: the spinner keeps the GIL, but checks the eval
@@ -204,9 +212,8 @@ static void worker_under_gil(struct worker *worker)
     }
 }
 
-static void worker_main(void *arg)
+static void increment_all(struct worker *worker)
 {
-    struct worker *worker = arg;
     if (worker->gil) {
         worker_under_gil(worker);
         return;
@@ -218,6 +225,91 @@ static void worker_main(void *arg)
     case MODE_ATOMIC: repeat(add_atomic, worker); break;
     case MODE_SHARDED: repeat(add_sharded, worker); break;
     }
+}
+
+/* The team's start gate (thread_team.h) lets every thread begin at once;
+ * the times show whether they then really incremented side by side. */
+static void worker_main(void *arg)
+{
+    struct worker *worker = arg;
+    worker->first_s = clock_now();
+    increment_all(worker);
+    worker->last_s = clock_now();
+}
+
+/* One run of every thread from a zero count; its seconds. */
+static double run_trial(struct shared_counter *shared, struct worker *workers, size_t n)
+{
+    atomic_store_explicit(&shared->racy, 0, memory_order_relaxed);
+    shared->guarded = 0;
+    for (size_t i = 0; i < n; i++) {
+        atomic_store_explicit(&workers[i].shard, 0, memory_order_relaxed);
+        workers[i].switched_mid_update = 0;
+    }
+    double start = clock_now();
+    thread_team_run(n, worker_main, workers, sizeof *workers);
+    return clock_since(start);
+}
+
+/* ---- did the threads overlap? ---------------------------------------------- */
+
+/* When threads start or stop incrementing, for a sweep over time. */
+struct edge {
+    double at;
+    int step; /* +1 a thread starts, -1 one stops */
+};
+
+static int by_time(const void *a, const void *b)
+{
+    const struct edge *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->step - y->step; /* a stop before a start at the same instant */
+}
+
+/* How the threads' increments overlapped in time. */
+struct overlap {
+    int most_at_once;  /* the most threads incrementing at the same moment */
+    double together_s; /* time during which two or more were */
+    double span_s;     /* from the first thread's first increment to the last one's last */
+};
+
+static struct overlap measure_overlap(const struct worker *workers, size_t n)
+{
+    struct edge *edges = calloc(2 * n, sizeof *edges);
+    if (edges == NULL)
+        fail_wrong("out of memory for %zu threads' times", n);
+    for (size_t i = 0; i < n; i++) {
+        edges[2 * i] = (struct edge){workers[i].first_s, +1};
+        edges[2 * i + 1] = (struct edge){workers[i].last_s, -1};
+    }
+    qsort(edges, 2 * n, sizeof *edges, by_time);
+    struct overlap overlap = {0, 0, edges[2 * n - 1].at - edges[0].at};
+    int active = 0;
+    for (size_t k = 0; k < 2 * n; k++) {
+        if (active >= 2)
+            overlap.together_s += edges[k].at - edges[k - 1].at;
+        active += edges[k].step;
+        overlap.most_at_once = active > overlap.most_at_once ? active : overlap.most_at_once;
+    }
+    free(edges);
+    return overlap;
+}
+
+/* Each thread's interval, from the earliest start, for the JSON. */
+static cJSON *intervals(const struct worker *workers, size_t n)
+{
+    double origin = workers[0].first_s;
+    for (size_t i = 1; i < n; i++)
+        origin = workers[i].first_s < origin ? workers[i].first_s : origin;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddNumberToObject(entry, "first_s", workers[i].first_s - origin);
+        cJSON_AddNumberToObject(entry, "last_s", workers[i].last_s - origin);
+        cJSON_AddItemToArray(list, entry);
+    }
+    return list;
 }
 
 static void shared_counter_init(struct shared_counter *shared)
@@ -273,12 +365,17 @@ static void apply_size(struct settings *settings)
 {
     static const long long threads[] = {[CLI_SIZE_QUICK] = 6, [CLI_SIZE_BOOK] = 6,
                                         [CLI_SIZE_LARGE] = 64};
-    static const long long increments[] = {[CLI_SIZE_QUICK] = 10000, [CLI_SIZE_BOOK] = 1000000,
+    static const long long increments[] = {[CLI_SIZE_QUICK] = 100000, [CLI_SIZE_BOOK] = 1000000,
                                            [CLI_SIZE_LARGE] = 1000000};
     if (!settings->threads_given)
         settings->threads = threads[settings->common.size];
     if (!settings->increments_given)
         settings->increments = increments[settings->common.size];
+    /* The race needs threads that overlap (report_overlap): 100000
+     * increments take a fraction of a millisecond, and on a busy machine the
+     * threads then often run one after the other; a million overlap. */
+    if (!settings->increments_given && settings->mode == MODE_UNLOCKED && !settings->gil.enabled)
+        settings->increments = increments[CLI_SIZE_BOOK];
 }
 
 static struct settings parse_settings(int argc, char **argv)
@@ -292,7 +389,7 @@ static struct settings parse_settings(int argc, char **argv)
          .help = "threads adding to the counter; default 6 (quick, book), 64 (large)"},
         {.name = "increments", .kind = CLI_INT, .min = 1, .max = MAX_INCREMENTS,
          .integer = &settings.increments, .given = &settings.increments_given,
-         .help = "additions of 1 per thread; default 1000000 (book, large), 10000 (quick)"},
+         .help = "additions of 1 per thread; default 1000000 (book, large), 100000 (quick; unlocked: 1000000); unlocked doubles it after a trial whose threads never overlapped, unless given"},
         GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
@@ -350,6 +447,63 @@ static void note_gil_losses(struct report *report, long long lost, long long exp
                         : "the switches between a load and its store saw no other store");
 }
 
+/* A trial whose threads never incremented at the same moment tested no race:
+ * the unlocked counter runs again, at most this many trials in all. */
+#define MAX_TRIALS 10
+
+/* A void trial's threads each finished within one time slice (a million
+ * relaxed increments take about a millisecond), so on a busy machine they
+ * ran one after the other.  Unless --increments was given, the next trial
+ * doubles the work: threads that each need several time slices are
+ * preempted and overlap, and the report states the increments it used.
+ * Returns the new number of increments per thread. */
+static long long longer_trial(struct worker *workers, size_t n, long long increments)
+{
+    if (increments <= MAX_INCREMENTS / 2)
+        increments *= 2;
+    for (size_t i = 0; i < n; i++)
+        workers[i].increments = increments;
+    return increments;
+}
+
+/* Whether the run must show threads incrementing side by side: the
+ * unlocked counter, without the GIL, with two threads or more. */
+static bool must_overlap(const struct settings *settings)
+{
+    return settings->mode == MODE_UNLOCKED && !settings->gil.enabled && settings->threads >= 2;
+}
+
+/* How long the threads incremented side by side.  Without the GIL the
+ * unlocked counter is only put to the test when they did: a trial whose
+ * threads went one after the other (a busy machine, one core) lost nothing
+ * because nothing raced.  It is run again (MAX_TRIALS in all), and when no
+ * trial overlapped the run fails, rather than pass for a race that did not
+ * happen.  Under the GIL one thread runs at a time by design, and with one
+ * thread there is nobody to overlap with. */
+static void report_overlap(struct report *report, const struct settings *settings,
+                           const struct overlap *overlap, int trials)
+{
+    report_metric(report, "threads_at_once", overlap->most_at_once, "");
+    report_metric(report, "overlap_s", overlap->together_s, "s");
+    double percent = overlap->span_s > 0 ? 100.0 * overlap->together_s / overlap->span_s : 0;
+    report_metric(report, "overlap_percent", percent, "%");
+    if (!must_overlap(settings))
+        return;
+    report_metric(report, "trials", trials, "");
+    if (trials > 1)
+        report_note(report, "%d trial(s) void and run again: their threads ran one after the "
+                            "other (a busy machine?); the figures are those of trial %d, "
+                            "%lld increments per thread",
+                    trials - 1, trials, settings->increments);
+    report_check(report, "threads_overlapped", overlap->most_at_once >= 2,
+                 "%d of %lld threads incremented at once, two or more for %.3f of %.3f ms%s",
+                 overlap->most_at_once, settings->threads, overlap->together_s * 1e3,
+                 overlap->span_s * 1e3,
+                 overlap->most_at_once >= 2 ? ""
+                                            : ": one after the other, so the race was not put "
+                                              "to the test (a busy machine? one core?)");
+}
+
 static void check_total(struct report *report, const struct settings *settings, long long found,
                         unsigned long long switched_mid_update)
 {
@@ -396,14 +550,22 @@ int main(int argc, char **argv)
     }
 
     gil_init(&settings.gil);
-    double start = clock_now();
-    thread_team_run(n_workers, worker_main, workers, sizeof *workers);
-    double elapsed = clock_since(start);
+    double elapsed = 0;
+    struct overlap overlap;
+    int trials = 0;
+    do {
+        if (trials > 0 && !settings.increments_given)
+            settings.increments = longer_trial(workers, n_workers, settings.increments);
+        elapsed = run_trial(&shared, workers, n_workers);
+        overlap = measure_overlap(workers, n_workers);
+        trials++;
+    } while (must_overlap(&settings) && overlap.most_at_once < 2 && trials < MAX_TRIALS);
 
     long long found = counted(&shared, workers, n_workers, settings.mode);
     unsigned long long switched_mid_update = 0;
     for (size_t i = 0; i < n_workers; i++)
         switched_mid_update += workers[i].switched_mid_update;
+    cJSON *times = intervals(workers, n_workers);
     free(workers);
     shared_counter_destroy(&shared);
     char variant[32];
@@ -412,6 +574,8 @@ int main(int argc, char **argv)
                                     sizeof variant));
     describe(report, &settings, elapsed);
     check_total(report, &settings, found, switched_mid_update);
+    report_overlap(report, &settings, &overlap, trials);
+    report_data(report, "threads", times);
     gil_report(report);
     gil_shutdown();
     return report_finish(report, settings.common.json, stdout);

@@ -8,11 +8,12 @@
  * (Effective Python items 60-64 tell the same story).
  *
  * There is no internet here, and a remote site would make the numbers
- * meaningless anyway: the program starts its own HTTP/1.1 server, in a child
- * process listening on 127.0.0.1 only, that answers every request after a
- * fixed latency (--latency-ms, default 20) with a body of --bytes.  The
- * server holds any number of connections at once (epoll), so it is never the
- * bottleneck: the clients are what is measured.
+ * meaningless anyway: the program starts its own HTTP/1.1 server
+ * (latency_server.h), in a child process listening on 127.0.0.1 only, that
+ * answers every request after a fixed latency (--latency-ms, default 20)
+ * with a body of --bytes.  The server holds any number of connections at
+ * once (epoll), so it is never the bottleneck: the clients are what is
+ * measured.
  *
  * Variants (--mode), each fetching --requests URLs (default 160):
  *   seq                 one keep-alive connection, one request after another
@@ -24,819 +25,37 @@
  * --gil runs the threads under common/gil, an emulation of CPython's GIL:
  * they release it while they wait on a socket, so they still overlap.
  * Every response is checked: status 200, Content-Length and length equal to
- * --bytes, CRC-32 of the body equal to that of the item's known body.
+ * --bytes, CRC-32 of the body (zlib's, as Python's zlib.crc32) equal to
+ * that of the item's known body.
+ *
+ * This file: the four clients first, then the client's side of HTTP, the
+ * settings, the report.
  */
-#define _GNU_SOURCE /* accept4, pipe2 */
 #include "downloads.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
-#include <sys/wait.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <zlib.h>
 
-#include "children.h"
 #include "cli.h"
 #include "clock.h"
 #include "executor.h"
 #include "fail.h"
 #include "gil.h"
 #include "report.h"
-
-/* ---- bodies and checksums --------------------------------------------- */
-
-enum { UNIT = 16 };
-
-void body_fill(uint64_t item, uint64_t offset, char *buf, size_t length)
-{
-    char unit[UNIT + 1];
-    snprintf(unit, sizeof unit, "%015llu\n", (unsigned long long)(item % 1000000000000000ULL));
-    size_t i = 0, phase = (size_t)(offset % UNIT);
-    for (; i < length && phase != 0; phase = (phase + 1) % UNIT)
-        buf[i++] = unit[phase];
-    /* Whole lines by copying: the server makes megabytes of these. */
-    for (; length - i >= UNIT; i += UNIT)
-        memcpy(buf + i, unit, UNIT);
-    for (size_t k = 0; i < length; k++)
-        buf[i++] = unit[k];
-}
-
-/* CRC-32 by slicing-by-8: eight tables, eight bytes per step, about four
- * times the speed of the byte-at-a-time loop.  Checking every body must not
- * be what an event loop spends its time on. */
-static uint32_t crc_tables[8][256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void make_crc_tables(void)
-{
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_tables[0][n] = c;
-    }
-    for (uint32_t n = 0; n < 256; n++) {
-        for (int t = 1; t < 8; t++) {
-            uint32_t previous = crc_tables[t - 1][n];
-            crc_tables[t][n] = crc_tables[0][previous & 0xff] ^ (previous >> 8);
-        }
-    }
-}
-
-uint32_t crc32_update(uint32_t crc, const void *data, size_t length)
-{
-    pthread_once(&crc_once, make_crc_tables);
-    const unsigned char *p = data;
-    crc = ~crc;
-    for (; length >= 8; length -= 8, p += 8) {
-        uint32_t low = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                              (uint32_t)p[3] << 24);
-        uint32_t high = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
-                        (uint32_t)p[7] << 24;
-        crc = crc_tables[7][low & 0xff] ^ crc_tables[6][(low >> 8) & 0xff] ^
-              crc_tables[5][(low >> 16) & 0xff] ^ crc_tables[4][low >> 24] ^
-              crc_tables[3][high & 0xff] ^ crc_tables[2][(high >> 8) & 0xff] ^
-              crc_tables[1][(high >> 16) & 0xff] ^ crc_tables[0][high >> 24];
-    }
-    for (; length > 0; length--, p++)
-        crc = crc_tables[0][(crc ^ *p) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
-
-uint32_t body_crc(uint64_t item, uint64_t size)
-{
-    char chunk[4096];
-    uint32_t crc = 0;
-    for (uint64_t offset = 0; offset < size; offset += sizeof chunk) {
-        size_t length = size - offset < sizeof chunk ? (size_t)(size - offset) : sizeof chunk;
-        body_fill(item, offset, chunk, length);
-        crc = crc32_update(crc, chunk, length);
-    }
-    return crc;
-}
-
-/* ---- the server (child process) ----------------------------------------- */
-
-enum conn_state { READING, WAITING, WRITING, DRAINING };
-
-struct conn {
-    int fd;
-    enum conn_state state;
-    uint32_t watching; /* epoll events registered, 0: not in the epoll set */
-    char request[1024];
-    size_t request_length;
-    bool keep_alive;
-    int status;
-    uint64_t item;
-    char head[256];
-    size_t head_length;
-    uint64_t body_length, sent; /* sent counts head and body bytes */
-    double due;                 /* WAITING: when the response may go */
-    struct conn *next_due;      /* the FIFO of waiting connections */
-    struct conn *prev, *next;   /* every open connection */
-};
-
-struct server_state {
-    struct server_config config;
-    int epoll_fd, listen_fd, control_fd, timer_fd;
-    struct conn *all;                  /* open connections */
-    struct conn *due_first, *due_last; /* deadlines ascend: the latency is fixed */
-    uint64_t open;
-    struct server_stats stats;
-    char scratch[64 * 1024]; /* bodies are made here, piece by piece */
-};
-
-/* epoll tags for the server's own descriptors. */
-static char listen_tag, control_tag, timer_tag;
-
-static _Noreturn void server_fail(const char *call)
-{
-    int error = errno;
-    fprintf(stderr, "%s: server: %s: %s%s\n", fail_program(), call, strerror(error),
-            fail_hint(error));
-    _exit(EXIT_WRONG);
-}
-
-static void epoll_set(struct server_state *s, int fd, void *tag, uint32_t *watching,
-                      uint32_t events)
-{
-    struct epoll_event event = {.events = events, .data.ptr = tag};
-    int op = events == 0 ? EPOLL_CTL_DEL : *watching == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    if (events == *watching)
-        return;
-    if (epoll_ctl(s->epoll_fd, op, fd, &event) != 0)
-        server_fail("epoll_ctl");
-    *watching = events;
-}
-
-static void conn_close(struct server_state *s, struct conn *c)
-{
-    close(c->fd); /* leaves the epoll set with it */
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        s->all = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    s->open--;
-    free(c);
-}
-
-static void accept_all(struct server_state *s)
-{
-    for (;;) {
-        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
-            continue;
-        if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (fd < 0)
-            server_fail("accept4");
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        struct conn *c = calloc(1, sizeof *c);
-        if (c == NULL)
-            server_fail("calloc");
-        c->fd = fd;
-        c->state = READING;
-        c->next = s->all;
-        if (s->all != NULL)
-            s->all->prev = c;
-        s->all = c;
-        s->stats.connections++;
-        if (++s->open > s->stats.most_open)
-            s->stats.most_open = s->open;
-        epoll_set(s, fd, c, &c->watching, EPOLLIN);
-    }
-}
-
-static void arm_timer(struct server_state *s)
-{
-    struct itimerspec when = {{0, 0}, {0, 0}};
-    if (s->due_first != NULL) {
-        double due = s->due_first->due;
-        when.it_value.tv_sec = (time_t)floor(due);
-        when.it_value.tv_nsec = (long)((due - floor(due)) * 1e9);
-        if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
-            when.it_value.tv_nsec = 1; /* zero would disarm it */
-    }
-    if (timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &when, NULL) != 0)
-        server_fail("timerfd_settime");
-}
-
-/* Parses C's request head: sets status, item and keep_alive. */
-static void parse_request(struct conn *c)
-{
-    static const char get[] = "GET /item/";
-    char *line_end = strstr(c->request, "\r\n");
-    c->status = 400;
-    c->keep_alive = false;
-    if (line_end == NULL || strncmp(c->request, "GET ", 4) != 0)
-        return;
-    c->status = 404;
-    if (strncmp(c->request, get, sizeof get - 1) != 0)
-        return;
-    const char *digits = c->request + sizeof get - 1, *p = digits;
-    uint64_t item = 0;
-    for (; p < line_end && *p >= '0' && *p <= '9' && p - digits < 15; p++)
-        item = item * 10 + (uint64_t)(*p - '0');
-    if (p == digits || strncmp(p, " HTTP/1.", 8) != 0)
-        return;
-    c->status = 200;
-    c->item = item;
-    /* HTTP/1.1 keeps the connection open unless the client says close. */
-    c->keep_alive = p[8] == '1';
-    for (const char *h = line_end; (h = strstr(h, "\r\n")) != NULL && h[2] != '\r'; h += 2) {
-        if (strncasecmp(h + 2, "connection: close", 17) == 0)
-            c->keep_alive = false;
-    }
-}
-
-static void prepare_response(struct server_state *s, struct conn *c)
-{
-    static const char *const reasons[] = {[0] = "OK", [1] = "Bad Request", [2] = "Not Found"};
-    const char *reason = reasons[c->status == 200 ? 0 : c->status == 400 ? 1 : 2];
-    c->body_length = c->status == 200 ? s->config.body_bytes : 0;
-    int n = snprintf(c->head, sizeof c->head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/octet-stream\r\n"
-                     "Content-Length: %llu\r\n%s\r\n",
-                     c->status, reason, (unsigned long long)c->body_length,
-                     c->keep_alive ? "" : "Connection: close\r\n");
-    c->head_length = (size_t)n;
-    c->sent = 0;
-}
-
-static void write_some(struct server_state *s, struct conn *c);
-
-static void start_writing(struct server_state *s, struct conn *c)
-{
-    c->state = WRITING;
-    write_some(s, c);
-}
-
-static void on_readable(struct server_state *s, struct conn *c)
-{
-    for (;;) {
-        size_t room = sizeof c->request - 1 - c->request_length;
-        ssize_t got = recv(c->fd, c->request + c->request_length, room, 0);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (got <= 0) {
-            conn_close(s, c); /* the client is done (or gone) */
-            return;
-        }
-        c->request_length += (size_t)got;
-        c->request[c->request_length] = '\0';
-        char *end = strstr(c->request, "\r\n\r\n");
-        if (end == NULL && c->request_length < sizeof c->request - 1)
-            continue;
-        parse_request(c);
-        if (end == NULL || (size_t)(end + 4 - c->request) != c->request_length) {
-            c->status = 400; /* too long, or pipelined: neither is ours */
-            c->keep_alive = false;
-        }
-        c->request_length = 0;
-        prepare_response(s, c);
-        if (c->status != 200) {
-            s->stats.rejected++;
-            start_writing(s, c);
-            return;
-        }
-        /* Out of the epoll set while it waits: a client that hangs up now
-         * finds out when its response goes. */
-        epoll_set(s, c->fd, c, &c->watching, 0);
-        c->state = WAITING;
-        c->due = clock_now() + (double)s->config.latency_ms / 1000.0;
-        c->next_due = NULL;
-        if (s->due_last != NULL)
-            s->due_last->next_due = c;
-        else
-            s->due_first = c;
-        s->due_last = c;
-        if (s->due_first == c)
-            arm_timer(s);
-        return;
-    }
-}
-
-/* Sends what the socket takes of C's response; then reads the next
- * request, or closes. */
-static void write_some(struct server_state *s, struct conn *c)
-{
-    uint64_t total = c->head_length + c->body_length;
-    while (c->sent < total) {
-        const char *data;
-        size_t length;
-        if (c->sent < c->head_length) {
-            data = c->head + c->sent;
-            length = c->head_length - (size_t)c->sent;
-        } else {
-            uint64_t offset = c->sent - c->head_length, left = c->body_length - offset;
-            length = left < sizeof s->scratch ? (size_t)left : sizeof s->scratch;
-            body_fill(c->item, offset, s->scratch, length);
-            data = s->scratch;
-        }
-        ssize_t put = send(c->fd, data, length, MSG_NOSIGNAL);
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            epoll_set(s, c->fd, c, &c->watching, EPOLLOUT);
-            return;
-        }
-        if (put < 0) {
-            conn_close(s, c); /* the client went away */
-            return;
-        }
-        c->sent += (uint64_t)put;
-    }
-    if (c->status == 200)
-        s->stats.responses++;
-    if (!c->keep_alive) {
-        /* A lingering close: closing with unread input would send a reset,
-         * and the client could lose the response.  Say we are done, then
-         * read and drop whatever comes until the client closes too. */
-        shutdown(c->fd, SHUT_WR);
-        c->state = DRAINING;
-        epoll_set(s, c->fd, c, &c->watching, EPOLLIN);
-        return;
-    }
-    c->state = READING;
-    epoll_set(s, c->fd, c, &c->watching, EPOLLIN);
-}
-
-static void drain(struct server_state *s, struct conn *c)
-{
-    for (;;) {
-        ssize_t got = recv(c->fd, c->request, sizeof c->request, 0);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (got <= 0) {
-            conn_close(s, c);
-            return;
-        }
-    }
-}
-
-static void on_timer(struct server_state *s)
-{
-    uint64_t expirations;
-    if (read(s->timer_fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
-        server_fail("read timerfd");
-    double now = clock_now();
-    while (s->due_first != NULL && s->due_first->due <= now) {
-        struct conn *c = s->due_first;
-        s->due_first = c->next_due;
-        if (s->due_first == NULL)
-            s->due_last = NULL;
-        start_writing(s, c);
-    }
-    arm_timer(s);
-}
-
-static void on_event(struct server_state *s, const struct epoll_event *event, bool *stop)
-{
-    void *tag = event->data.ptr;
-    if (tag == &listen_tag) {
-        accept_all(s);
-    } else if (tag == &timer_tag) {
-        on_timer(s);
-    } else if (tag == &control_tag) {
-        *stop = true; /* the parent closed its end, or died */
-    } else {
-        struct conn *c = tag;
-        if (c->state == WRITING)
-            write_some(s, c);
-        else if (c->state == DRAINING)
-            drain(s, c);
-        else
-            on_readable(s, c);
-    }
-}
-
-static void add_own(struct server_state *s, int fd, void *tag)
-{
-    uint32_t watching = 0;
-    epoll_set(s, fd, tag, &watching, EPOLLIN);
-}
-
-static _Noreturn void server_main(const struct server_config *config, int listen_fd,
-                                  int control_fd, int stats_fd)
-{
-    struct server_state *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        server_fail("calloc");
-    s->config = *config;
-    s->listen_fd = listen_fd;
-    s->control_fd = control_fd;
-    s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (s->epoll_fd < 0 || s->timer_fd < 0)
-        server_fail("epoll_create1/timerfd_create");
-    if (fcntl(listen_fd, F_SETFL, O_NONBLOCK) != 0)
-        server_fail("fcntl");
-    add_own(s, listen_fd, &listen_tag);
-    add_own(s, control_fd, &control_tag);
-    add_own(s, s->timer_fd, &timer_tag);
-    bool stop = getppid() == 1; /* the parent died before we got here */
-    struct epoll_event events[256];
-    while (!stop) {
-        int n = epoll_wait(s->epoll_fd, events, 256, -1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            server_fail("epoll_wait");
-        for (int i = 0; i < n && !stop; i++)
-            on_event(s, &events[i], &stop);
-    }
-    while (s->all != NULL)
-        conn_close(s, s->all);
-    struct server_stats stats = s->stats;
-    close(s->epoll_fd);
-    close(s->timer_fd);
-    free(s);
-    close(listen_fd);
-    close(control_fd);
-    bool sent = write(stats_fd, &stats, sizeof stats) == (ssize_t)sizeof stats;
-    close(stats_fd);
-    _exit(sent ? EXIT_RIGHT : EXIT_WRONG);
-}
-
-/* A TCP socket listening on 127.0.0.1, on a port the kernel picks. */
-static int listen_on_loopback(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0,
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t length = sizeof address;
-    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 ||
-        listen(fd, SOMAXCONN) != 0 ||
-        getsockname(fd, (struct sockaddr *)&address, &length) != 0) {
-        int error = errno;
-        close(fd);
-        errno = error;
-        return -1;
-    }
-    *port = ntohs(address.sin_port);
-    return fd;
-}
-
-int server_start(struct server *server, const struct server_config *config)
-{
-    int port, control[2] = {-1, -1}, stats[2] = {-1, -1};
-    int listen_fd = listen_on_loopback(&port);
-    if (listen_fd < 0 || pipe2(control, O_CLOEXEC) != 0 || pipe2(stats, O_CLOEXEC) != 0) {
-        int error = errno;
-        int fds[] = {listen_fd, control[0], control[1], stats[0], stats[1]};
-        for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
-            if (fds[i] >= 0)
-                close(fds[i]);
-        return error;
-    }
-    pid_t pid = children_fork(); /* flushes stdio; the server ends with this program */
-    if (pid == 0) {
-        close(control[1]);
-        close(stats[0]);
-        server_main(config, listen_fd, control[0], stats[1]);
-    }
-    int error = errno;
-    close(listen_fd); /* the child listens; connections wait in the backlog till then */
-    close(control[0]);
-    close(stats[1]);
-    if (pid < 0) {
-        close(control[1]);
-        close(stats[0]);
-        return error;
-    }
-    *server = (struct server){.pid = pid, .port = port, .control_fd = control[1],
-                              .stats_fd = stats[0]};
-    return 0;
-}
-
-bool server_stop(struct server *server, struct server_stats *stats)
-{
-    close(server->control_fd);
-    struct pollfd ready = {.fd = server->stats_fd, .events = POLLIN};
-    int n;
-    while ((n = poll(&ready, 1, 5000)) < 0 && errno == EINTR)
-        ;
-    bool got = n == 1 && read(server->stats_fd, stats, sizeof *stats) == (ssize_t)sizeof *stats;
-    close(server->stats_fd);
-    if (!got)
-        kill(server->pid, SIGKILL);
-    int status;
-    children_reap(server->pid, true, &status);
-    return got && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* ---- the client side ------------------------------------------------------ */
-
-void parser_init(struct response_parser *parser)
-{
-    memset(parser, 0, sizeof *parser);
-}
-
-/* Reads status and Content-Length from the complete head. */
-static bool parse_head(struct response_parser *p)
-{
-    p->head[p->head_length] = '\0';
-    if (strncmp(p->head, "HTTP/1.", 7) != 0 || p->head[8] != ' ')
-        return false;
-    char *end;
-    long status = strtol(p->head + 9, &end, 10);
-    if (end != p->head + 12 || status < 100 || status > 599)
-        return false;
-    p->status = (int)status;
-    for (const char *h = p->head; (h = strstr(h, "\r\n")) != NULL && h[2] != '\r'; h += 2) {
-        if (strncasecmp(h + 2, "content-length:", 15) != 0)
-            continue;
-        const char *digits = h + 17;
-        while (*digits == ' ')
-            digits++;
-        if (*digits < '0' || *digits > '9')
-            return false;
-        p->content_length = strtoull(digits, NULL, 10);
-        return true;
-    }
-    return false;
-}
-
-enum parse_status parser_feed(struct response_parser *p, const char *data, size_t length)
-{
-    size_t used = 0;
-    while (!p->in_body && used < length) {
-        if (p->head_length == sizeof p->head - 1)
-            return PARSE_ERROR;
-        p->head[p->head_length++] = data[used++];
-        if (p->head_length >= 4 && memcmp(p->head + p->head_length - 4, "\r\n\r\n", 4) == 0) {
-            if (!parse_head(p))
-                return PARSE_ERROR;
-            p->in_body = true;
-        }
-    }
-    size_t rest = length - used;
-    if (rest > p->content_length - p->body_received)
-        return PARSE_ERROR; /* more than the body: nothing else was asked for */
-    p->crc = crc32_update(p->crc, data + used, rest);
-    p->body_received += rest;
-    return p->in_body && p->body_received == p->content_length ? PARSE_DONE : PARSE_MORE;
-}
-
-void fetch_judge(struct fetch *f, uint64_t body_bytes)
-{
-    f->right = f->error == 0 && f->status == 200 && f->length == body_bytes &&
-               f->crc == body_crc(f->item, body_bytes);
-}
-
-size_t request_format(char *buf, size_t size, int port, uint64_t item, bool close)
-{
-    int n = snprintf(buf, size, "GET /item/%llu HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n",
-                     (unsigned long long)item, port, close ? "Connection: close\r\n" : "");
-    return n < 0 ? 0 : (size_t)n;
-}
-
-static struct sockaddr_in loopback(int port)
-{
-    return (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-}
-
-int connect_blocking(int port, double timeout_s)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1, rc;
-    struct timeval limit = {.tv_sec = (time_t)timeout_s,
-                            .tv_usec = (suseconds_t)((timeout_s - floor(timeout_s)) * 1e6)};
-    struct sockaddr_in address = loopback(port);
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0) {
-        rc = -1;
-    } else {
-        GIL_RELEASED(rc = connect(fd, (struct sockaddr *)&address, sizeof address));
-    }
-    if (rc != 0) {
-        int error = errno;
-        close(fd);
-        errno = error;
-        return -1;
-    }
-    return fd;
-}
-
-/* errno after a blocking call on a socket with timeouts: ETIMEDOUT when
- * the timeout ran out. */
-static int socket_error(void)
-{
-    return errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
-}
-
-static bool send_all(int fd, const char *data, size_t length, int *error)
-{
-    while (length > 0) {
-        ssize_t put;
-        GIL_RELEASED(put = send(fd, data, length, MSG_NOSIGNAL));
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put < 0) {
-            *error = socket_error();
-            return false;
-        }
-        data += put;
-        length -= (size_t)put;
-    }
-    return true;
-}
-
-bool fetch_on(int fd, const char *request, size_t length, double started, struct fetch *result)
-{
-    struct response_parser parser;
-    parser_init(&parser);
-    enum parse_status status = PARSE_MORE;
-    char buf[16 * 1024];
-    if (!send_all(fd, request, length, &result->error))
-        return false;
-    while (status == PARSE_MORE) {
-        ssize_t got;
-        GIL_RELEASED(got = recv(fd, buf, sizeof buf, 0));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            result->error = got == 0 ? ECONNRESET : socket_error();
-            return false;
-        }
-        status = parser_feed(&parser, buf, (size_t)got);
-    }
-    result->latency_s = clock_since(started);
-    if (status == PARSE_ERROR) {
-        result->error = EPROTO;
-        return false;
-    }
-    result->status = parser.status;
-    result->length = parser.body_received;
-    result->crc = parser.crc;
-    return true;
-}
-
-/* ---- settings ------------------------------------------------------------ */
-
-enum mode { MODE_SEQ, MODE_THREAD_POOL, MODE_EVENT_LOOP, MODE_THREAD_PER_REQUEST };
-static const char *const mode_names[] = {"seq", "thread-pool", "event-loop",
-                                         "thread-per-request", NULL};
-
-static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"thread-pool", "--mode=thread-pool"},
-    {"event-loop", "--mode=event-loop"},
-    {"thread-per-request", "--mode=thread-per-request"},
-    {"thread-pool-gil", "--mode=thread-pool --gil"},
-};
-
-#define MAX_REQUESTS 10000
-#define MAX_BYTES (1024 * 1024)
-#define MAX_TRAFFIC (1024LL * 1024 * 1024) /* requests x bytes */
-#define MAX_EXPECTED_S 600                 /* the least time a run can take */
-#define IO_TIMEOUT_S 10.0                  /* beyond the latency, per call */
-#define THREAD_STACK (256 * 1024)
-
-struct settings {
-    int mode;
-    long long requests, latency_ms, bytes, workers, connections;
-    bool requests_given, latency_given, bytes_given, workers_given, connections_given;
-    struct gil_options gil;
-    struct cli_common common;
-};
-
-static long long concurrency(const struct settings *s)
-{
-    switch (s->mode) {
-    case MODE_THREAD_POOL:
-        return s->workers < s->requests ? s->workers : s->requests;
-    case MODE_EVENT_LOOP:
-        return s->connections < s->requests ? s->connections : s->requests;
-    case MODE_THREAD_PER_REQUEST:
-        return s->requests;
-    default:
-        return 1;
-    }
-}
-
-/* The least time the run can take: rounds of requests, each a latency. */
-static double lower_bound_s(const struct settings *s)
-{
-    long long rounds = (s->requests + concurrency(s) - 1) / concurrency(s);
-    return (double)rounds * (double)s->latency_ms / 1000.0;
-}
-
-static void apply_size(struct settings *s)
-{
-    static const long long requests[] = {16, 160, 640}, latency[] = {5, 20, 20},
-                           bytes[] = {4096, 16384, 16384};
-    int size = s->common.size;
-    if (!s->requests_given)
-        s->requests = requests[size];
-    if (!s->latency_given)
-        s->latency_ms = latency[size];
-    if (!s->bytes_given)
-        s->bytes = bytes[size];
-}
-
-static void check_combinations(const struct settings *s)
-{
-    if (s->workers_given && s->mode != MODE_THREAD_POOL)
-        fail_usage("--workers applies only with --mode=thread-pool");
-    if (s->connections_given && s->mode != MODE_EVENT_LOOP)
-        fail_usage("--connections applies only with --mode=event-loop");
-    gil_options_check(&s->gil);
-    if (s->requests * s->bytes > MAX_TRAFFIC)
-        fail_usage("--requests x --bytes is more than 1 GiB of downloads: ask for less");
-    if (lower_bound_s(s) > MAX_EXPECTED_S)
-        fail_usage("--requests=%lld at --latency-ms=%lld would take at least %.0f s with "
-                   "--mode=%s: ask for fewer requests or less latency",
-                   s->requests, s->latency_ms, lower_bound_s(s), mode_names[s->mode]);
-}
-
-static struct settings parse_settings(int argc, char **argv)
-{
-    struct settings s = {.mode = MODE_SEQ, .workers = 5, .connections = 100,
-                         .gil = GIL_OPTIONS_DEFAULT};
-    const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the client fetches",
-         .choices = mode_names, .choice = &s.mode},
-        {.name = "requests", .kind = CLI_INT, .min = 1, .max = MAX_REQUESTS,
-         .integer = &s.requests, .given = &s.requests_given,
-         .help = "URLs to fetch (16 quick, 160 book: two sites x 80, 640 large)"},
-        {.name = "latency-ms", .kind = CLI_INT, .min = 0, .max = 1000, .integer = &s.latency_ms,
-         .given = &s.latency_given,
-         .help = "how long the server holds each response (5 quick, 20 book and large)"},
-        {.name = "bytes", .kind = CLI_INT, .min = 0, .max = MAX_BYTES, .integer = &s.bytes,
-         .given = &s.bytes_given, .help = "body size of each response (4096 quick, else 16384)"},
-        {.name = "workers", .kind = CLI_INT, .min = 1, .max = 1024, .integer = &s.workers,
-         .given = &s.workers_given,
-         .help = "thread-pool: threads, each with its own connection (default 5, as the notes)"},
-        {.name = "connections", .kind = CLI_INT, .min = 1, .max = MAX_REQUESTS,
-         .integer = &s.connections, .given = &s.connections_given,
-         .help = "event-loop: connections open at once (default 100, aiohttp's limit)"},
-        GIL_CLI_OPTIONS(&s.gil),
-    };
-    const struct cli_program program = {
-        .name = "downloads",
-        .summary = "Fetch URLs from a local HTTP server with a fixed latency: one after "
-                   "another, in a thread pool, in an event loop, or a thread each (seed 001).",
-        .epilogue = "The server runs in a child process on 127.0.0.1 only, on a port the kernel "
-                    "picks, and stops with the program.\n"
-                    "C10K: --mode=event-loop --requests=5000 --connections=5000 holds 5000 "
-                    "connections at once in one thread.",
-        .options = options,
-        .n_options = sizeof options / sizeof options[0],
-        .variants = variants,
-        .n_variants = sizeof variants / sizeof variants[0],
-    };
-    cli_parse_or_exit(&program, argc, argv, &s.common);
-    apply_size(&s);
-    check_combinations(&s);
-    return s;
-}
-
-/* Descriptors: the client's and the server's tables each need one per
- * connection at once.  Raises the soft limit as far as the hard one. */
-static void ensure_descriptors(const struct settings *s)
-{
-    rlim_t need = (rlim_t)concurrency(s) + 64;
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
-        fail_sys("getrlimit");
-    if (limit.rlim_cur >= need)
-        return;
-    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > need ? need
-                                                                              : limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
-        fail_sys("setrlimit");
-    if (limit.rlim_cur < need)
-        fail_wrong("%lld connections at once need %llu descriptors, but the limit (ulimit -n) "
-                   "is %llu",
-                   concurrency(s), (unsigned long long)need, (unsigned long long)limit.rlim_cur);
-}
 
 /* ---- the clients ------------------------------------------------------------ */
 
@@ -845,6 +64,12 @@ static struct {
     int port;
     double timeout_s;
 } target;
+
+static struct sockaddr_in loopback(int port)
+{
+    return (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+}
 
 /* seq: one keep-alive connection, as requests.Session; a new one after a
  * failure. */
@@ -934,16 +159,13 @@ static void run_thread_pool(size_t n, size_t workers, struct fetch *results)
                    future_outcome_name(outcome), failure.error);
 }
 
-/* thread-per-request: a thread and a connection for each URL. */
-struct request_thread {
-    pthread_t thread;
-    struct fetch *result;
-};
+/* thread-per-request: a thread and a connection for each URL.  Stacks of
+ * this size, not the default (ulimit -s: 8 MiB or 32 KiB alike). */
+#define THREAD_STACK (256 * 1024)
 
 static void *request_thread_main(void *arg)
 {
-    struct request_thread *self = arg;
-    struct fetch *result = self->result;
+    struct fetch *result = arg;
     char request[160];
     size_t length = request_format(request, sizeof request, target.port, result->item, true);
     gil_thread_begin();
@@ -961,7 +183,7 @@ static void *request_thread_main(void *arg)
 
 static void run_thread_per_request(size_t n, struct fetch *results)
 {
-    struct request_thread *threads = calloc(n, sizeof *threads);
+    pthread_t *threads = calloc(n, sizeof *threads);
     pthread_attr_t attr;
     if (threads == NULL)
         fail_wrong("out of memory for %zu threads", n);
@@ -971,19 +193,18 @@ static void run_thread_per_request(size_t n, struct fetch *results)
     if (error != 0)
         fail_code("pthread_attr_setstacksize", error);
     size_t started = 0;
+    gil_thread_begin(); /* the caller, a Python thread, starts them: Thread.start() */
     for (; started < n; started++) {
         results[started].item = started;
-        threads[started].result = &results[started];
-        error = pthread_create(&threads[started].thread, &attr, request_thread_main,
-                               &threads[started]);
+        error = gil_thread_start(&threads[started], &attr, request_thread_main,
+                                 &results[started]);
         if (error != 0)
             break;
     }
     pthread_attr_destroy(&attr);
-    gil_thread_begin();
     for (size_t i = 0; i < started; i++) {
         int rc;
-        GIL_RELEASED(rc = pthread_join(threads[i].thread, NULL));
+        GIL_RELEASED(rc = pthread_join(threads[i], NULL));
         if (rc != 0)
             fail_code("pthread_join", rc);
     }
@@ -1208,6 +429,335 @@ static void run_event_loop(size_t n, size_t connections, struct fetch *results)
     free(loop.conns);
 }
 
+/* ---- HTTP on the client side ------------------------------------------------- */
+
+/* CRC-32 (IEEE 802.3, zlib's, as Python's zlib.crc32) of LENGTH bytes at
+ * DATA, continuing from CRC (0 to start). */
+static uint32_t crc_more(uint32_t crc, const char *data, size_t length)
+{
+    while (length > 0) {
+        uInt piece = length > UINT_MAX ? UINT_MAX : (uInt)length; /* zlib's limit per call */
+        crc = (uint32_t)crc32(crc, (const Bytef *)data, piece);
+        data += piece;
+        length -= piece;
+    }
+    return crc;
+}
+
+uint32_t body_crc(uint64_t item, uint64_t size)
+{
+    char chunk[4096];
+    uint32_t crc = 0;
+    for (uint64_t offset = 0; offset < size; offset += sizeof chunk) {
+        size_t length = size - offset < sizeof chunk ? (size_t)(size - offset) : sizeof chunk;
+        body_fill(item, offset, chunk, length);
+        crc = crc_more(crc, chunk, length);
+    }
+    return crc;
+}
+
+void parser_init(struct response_parser *parser)
+{
+    memset(parser, 0, sizeof *parser);
+}
+
+/* Reads status and Content-Length from the complete head. */
+static bool parse_head(struct response_parser *p)
+{
+    p->head[p->head_length] = '\0';
+    if (strncmp(p->head, "HTTP/1.", 7) != 0 || p->head[8] != ' ')
+        return false;
+    char *end;
+    long status = strtol(p->head + 9, &end, 10);
+    if (end != p->head + 12 || status < 100 || status > 599)
+        return false;
+    p->status = (int)status;
+    for (const char *h = p->head; (h = strstr(h, "\r\n")) != NULL && h[2] != '\r'; h += 2) {
+        if (strncasecmp(h + 2, "content-length:", 15) != 0)
+            continue;
+        const char *digits = h + 17;
+        while (*digits == ' ')
+            digits++;
+        if (*digits < '0' || *digits > '9')
+            return false;
+        p->content_length = strtoull(digits, NULL, 10);
+        return true;
+    }
+    return false;
+}
+
+enum parse_status parser_feed(struct response_parser *p, const char *data, size_t length)
+{
+    size_t used = 0;
+    while (!p->in_body && used < length) {
+        if (p->head_length == sizeof p->head - 1)
+            return PARSE_ERROR;
+        p->head[p->head_length++] = data[used++];
+        if (p->head_length >= 4 && memcmp(p->head + p->head_length - 4, "\r\n\r\n", 4) == 0) {
+            if (!parse_head(p))
+                return PARSE_ERROR;
+            p->in_body = true;
+        }
+    }
+    size_t rest = length - used;
+    if (rest > p->content_length - p->body_received)
+        return PARSE_ERROR; /* more than the body: nothing else was asked for */
+    p->crc = crc_more(p->crc, data + used, rest);
+    p->body_received += rest;
+    return p->in_body && p->body_received == p->content_length ? PARSE_DONE : PARSE_MORE;
+}
+
+void fetch_judge(struct fetch *f, uint64_t body_bytes)
+{
+    f->right = f->error == 0 && f->status == 200 && f->length == body_bytes &&
+               f->crc == body_crc(f->item, body_bytes);
+}
+
+size_t request_format(char *buf, size_t size, int port, uint64_t item, bool close)
+{
+    int n = snprintf(buf, size, "GET /item/%llu HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n",
+                     (unsigned long long)item, port, close ? "Connection: close\r\n" : "");
+    return n < 0 ? 0 : (size_t)n;
+}
+
+int connect_blocking(int port, double timeout_s)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, rc;
+    struct timeval limit = {.tv_sec = (time_t)timeout_s,
+                            .tv_usec = (suseconds_t)((timeout_s - floor(timeout_s)) * 1e6)};
+    struct sockaddr_in address = loopback(port);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0) {
+        rc = -1;
+    } else {
+        GIL_RELEASED(rc = connect(fd, (struct sockaddr *)&address, sizeof address));
+    }
+    if (rc != 0) {
+        int error = errno;
+        close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
+/* errno after a blocking call on a socket with timeouts: ETIMEDOUT when
+ * the timeout ran out. */
+static int socket_error(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+}
+
+static bool send_all(int fd, const char *data, size_t length, int *error)
+{
+    while (length > 0) {
+        ssize_t put;
+        GIL_RELEASED(put = send(fd, data, length, MSG_NOSIGNAL));
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put < 0) {
+            *error = socket_error();
+            return false;
+        }
+        data += put;
+        length -= (size_t)put;
+    }
+    return true;
+}
+
+/* What a fetch reads into.  On the heap, not the stack: 18 KiB was most of
+ * what a 32 KiB main stack (ulimit -s 32) had left, and seq overflowed it. */
+struct receiving {
+    struct response_parser parser;
+    char buf[16 * 1024];
+};
+
+/* Reads the response on FD into R->parser: PARSE_DONE or PARSE_ERROR, or
+ * PARSE_MORE with *ERROR set when the connection failed first. */
+static enum parse_status receive_response(int fd, struct receiving *r, int *error)
+{
+    enum parse_status status = PARSE_MORE;
+    parser_init(&r->parser);
+    while (status == PARSE_MORE) {
+        ssize_t got;
+        GIL_RELEASED(got = recv(fd, r->buf, sizeof r->buf, 0));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            *error = got == 0 ? ECONNRESET : socket_error();
+            return PARSE_MORE;
+        }
+        status = parser_feed(&r->parser, r->buf, (size_t)got);
+    }
+    return status;
+}
+
+bool fetch_on(int fd, const char *request, size_t length, double started, struct fetch *result)
+{
+    struct receiving *r = malloc(sizeof *r);
+    if (r == NULL) {
+        result->error = ENOMEM;
+        return false;
+    }
+    enum parse_status status = PARSE_MORE;
+    if (send_all(fd, request, length, &result->error))
+        status = receive_response(fd, r, &result->error);
+    if (status == PARSE_DONE) {
+        result->latency_s = clock_since(started);
+        result->status = r->parser.status;
+        result->length = r->parser.body_received;
+        result->crc = r->parser.crc;
+    } else if (status == PARSE_ERROR) {
+        result->latency_s = clock_since(started);
+        result->error = EPROTO;
+    }
+    free(r);
+    return status == PARSE_DONE;
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+enum mode { MODE_SEQ, MODE_THREAD_POOL, MODE_EVENT_LOOP, MODE_THREAD_PER_REQUEST };
+static const char *const mode_names[] = {"seq", "thread-pool", "event-loop",
+                                         "thread-per-request", NULL};
+
+static const struct cli_variant variants[] = {
+    {"seq", "--mode=seq"},
+    {"thread-pool", "--mode=thread-pool"},
+    {"event-loop", "--mode=event-loop"},
+    {"thread-per-request", "--mode=thread-per-request"},
+    {"thread-pool-gil", "--mode=thread-pool --gil"},
+};
+
+#define MAX_REQUESTS 10000
+#define MAX_BYTES (1024 * 1024)
+#define MAX_TRAFFIC (1024LL * 1024 * 1024) /* requests x bytes */
+#define MAX_EXPECTED_S 600                 /* the least time a run can take */
+#define IO_TIMEOUT_S 10.0                  /* beyond the latency, per call */
+
+struct settings {
+    int mode;
+    long long requests, latency_ms, bytes, workers, connections;
+    bool requests_given, latency_given, bytes_given, workers_given, connections_given;
+    struct gil_options gil;
+    struct cli_common common;
+};
+
+static long long concurrency(const struct settings *s)
+{
+    switch (s->mode) {
+    case MODE_THREAD_POOL:
+        return s->workers < s->requests ? s->workers : s->requests;
+    case MODE_EVENT_LOOP:
+        return s->connections < s->requests ? s->connections : s->requests;
+    case MODE_THREAD_PER_REQUEST:
+        return s->requests;
+    default:
+        return 1;
+    }
+}
+
+/* The least time the run can take: rounds of requests, each a latency. */
+static double lower_bound_s(const struct settings *s)
+{
+    long long rounds = (s->requests + concurrency(s) - 1) / concurrency(s);
+    return (double)rounds * (double)s->latency_ms / 1000.0;
+}
+
+static void apply_size(struct settings *s)
+{
+    static const long long requests[] = {16, 160, 640}, latency[] = {5, 20, 20},
+                           bytes[] = {4096, 16384, 16384};
+    int size = s->common.size;
+    if (!s->requests_given)
+        s->requests = requests[size];
+    if (!s->latency_given)
+        s->latency_ms = latency[size];
+    if (!s->bytes_given)
+        s->bytes = bytes[size];
+}
+
+static void check_combinations(const struct settings *s)
+{
+    if (s->workers_given && s->mode != MODE_THREAD_POOL)
+        fail_usage("--workers applies only with --mode=thread-pool");
+    if (s->connections_given && s->mode != MODE_EVENT_LOOP)
+        fail_usage("--connections applies only with --mode=event-loop");
+    gil_options_check(&s->gil);
+    if (s->requests * s->bytes > MAX_TRAFFIC)
+        fail_usage("--requests x --bytes is more than 1 GiB of downloads: ask for less");
+    if (lower_bound_s(s) > MAX_EXPECTED_S)
+        fail_usage("--requests=%lld at --latency-ms=%lld would take at least %.0f s with "
+                   "--mode=%s: ask for fewer requests or less latency",
+                   s->requests, s->latency_ms, lower_bound_s(s), mode_names[s->mode]);
+}
+
+static struct settings parse_settings(int argc, char **argv)
+{
+    struct settings s = {.mode = MODE_SEQ, .workers = 5, .connections = 100,
+                         .gil = GIL_OPTIONS_DEFAULT};
+    const struct cli_option options[] = {
+        {.name = "mode", .kind = CLI_CHOICE, .help = "how the client fetches",
+         .choices = mode_names, .choice = &s.mode},
+        {.name = "requests", .kind = CLI_INT, .min = 1, .max = MAX_REQUESTS,
+         .integer = &s.requests, .given = &s.requests_given,
+         .help = "URLs to fetch (16 quick, 160 book: two sites x 80, 640 large)"},
+        {.name = "latency-ms", .kind = CLI_INT, .min = 0, .max = 1000, .integer = &s.latency_ms,
+         .given = &s.latency_given,
+         .help = "how long the server holds each response (5 quick, 20 book and large)"},
+        {.name = "bytes", .kind = CLI_INT, .min = 0, .max = MAX_BYTES, .integer = &s.bytes,
+         .given = &s.bytes_given, .help = "body size of each response (4096 quick, else 16384)"},
+        {.name = "workers", .kind = CLI_INT, .min = 1, .max = 1024, .integer = &s.workers,
+         .given = &s.workers_given,
+         .help = "thread-pool: threads, each with its own connection (default 5, as the notes)"},
+        {.name = "connections", .kind = CLI_INT, .min = 1, .max = MAX_REQUESTS,
+         .integer = &s.connections, .given = &s.connections_given,
+         .help = "event-loop: connections open at once (default 100, aiohttp's limit)"},
+        GIL_CLI_OPTIONS(&s.gil),
+    };
+    const struct cli_program program = {
+        .name = "downloads",
+        .summary = "Fetch URLs from a local HTTP server with a fixed latency: one after "
+                   "another, in a thread pool, in an event loop, or a thread each (the note “[Python] 동시성 프로그래밍”).",
+        .epilogue = "The server runs in a child process on 127.0.0.1 only, on a port the kernel "
+                    "picks, and stops with the program.\n"
+                    "C10K: --mode=event-loop --requests=5000 --connections=5000 holds 5000 "
+                    "connections at once in one thread.",
+        .options = options,
+        .n_options = sizeof options / sizeof options[0],
+        .variants = variants,
+        .n_variants = sizeof variants / sizeof variants[0],
+    };
+    cli_parse_or_exit(&program, argc, argv, &s.common);
+    apply_size(&s);
+    check_combinations(&s);
+    return s;
+}
+
+/* Descriptors: the client's and the server's tables each need one per
+ * connection at once.  Raises the soft limit as far as the hard one. */
+static void ensure_descriptors(const struct settings *s)
+{
+    rlim_t need = (rlim_t)concurrency(s) + 64;
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        fail_sys("getrlimit");
+    if (limit.rlim_cur >= need)
+        return;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > need ? need
+                                                                              : limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+        fail_sys("setrlimit");
+    if (limit.rlim_cur < need)
+        fail_wrong("%lld connections at once need %llu descriptors, but the limit (ulimit -n) "
+                   "is %llu",
+                   concurrency(s), (unsigned long long)need, (unsigned long long)limit.rlim_cur);
+}
+
 /* ---- the report ---------------------------------------------------------- */
 
 static int by_value(const void *a, const void *b)
@@ -1347,3 +897,4 @@ int main(int argc, char **argv)
     free(results);
     return report_finish(report, s.common.json, stdout);
 }
+

@@ -1,6 +1,6 @@
-/* downloads — the parts of the downloads experiment that its unit test uses:
- * the bodies the server sends and how they are checked, the local HTTP
- * server, the response parser and a blocking fetch. */
+/* downloads — the client parts of the downloads experiment that its unit
+ * test uses: how a body is checked, the response parser and a blocking
+ * fetch.  The server they talk to is latency_server.h. */
 #ifndef CONCLAB_DOWNLOADS_H
 #define CONCLAB_DOWNLOADS_H
 
@@ -9,60 +9,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "latency_server.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- bodies ---------------------------------------------------------------
- * The body of /item/K is the 16-byte line "%015llu\n" of K mod 10^15,
- * repeated and cut to the size asked: different for every item, cheap to
- * make on both sides (Python: (f"{k:015d}\n" * n)[:size]). */
-
-/* Writes bytes [OFFSET, OFFSET + LENGTH) of item ITEM's body into BUF. */
-void body_fill(uint64_t item, uint64_t offset, char *buf, size_t length);
-
-/* CRC-32 (IEEE 802.3, as zlib.crc32) of LENGTH bytes at DATA, continuing
- * from CRC (0 to start). */
-uint32_t crc32_update(uint32_t crc, const void *data, size_t length);
-
-/* The CRC-32 of item ITEM's body of SIZE bytes. */
+/* The CRC-32 (IEEE 802.3, as zlib.crc32) of item ITEM's body of SIZE bytes
+ * (body_fill, latency_server.h). */
 uint32_t body_crc(uint64_t item, uint64_t size);
-
-/* ---- the server ----------------------------------------------------------
- * An HTTP/1.1 server in a child process, listening on 127.0.0.1 only, on a
- * port the kernel picks.  One thread, epoll, non-blocking sockets: it holds
- * any number of connections at once.  GET /item/K is answered 200 with K's
- * body after LATENCY_MS, the same for every request whatever the others do
- * (a timerfd wakes it at each deadline); connections stay open between
- * requests unless the client sends "Connection: close".  Other paths: 404,
- * unreadable requests: 400, both at once and closing.  It stops when the
- * parent closes the control pipe or dies. */
-
-struct server_config {
-    long latency_ms;
-    uint64_t body_bytes;
-};
-
-struct server {
-    pid_t pid;
-    int port;
-    int control_fd; /* write end: closing it stops the server */
-    int stats_fd;   /* read end: the server's counters arrive here at its end */
-};
-
-struct server_stats {
-    uint64_t responses;      /* 200 responses written in full */
-    uint64_t rejected;       /* 404 and 400 responses */
-    uint64_t connections;    /* accepted */
-    uint64_t most_open;      /* connections open at once, at the most */
-};
-
-/* Starts the server.  0, or an error number (nothing left behind). */
-int server_start(struct server *server, const struct server_config *config);
-
-/* Stops it and reaps it, waiting at most a few seconds before killing it.
- * True when it ended by exiting 0 after sending its counters into *STATS. */
-bool server_stop(struct server *server, struct server_stats *stats);
 
 /* ---- the client side ------------------------------------------------------ */
 

@@ -54,6 +54,19 @@ def body(item, size):
     return (unit * (size // len(unit) + 1))[:size]
 
 
+def run_until_done(coroutine):
+    """asyncio.run (Python 3.7+); before 3.7, a new event loop run until COROUTINE is done."""
+    if hasattr(asyncio, "run"):
+        return asyncio.run(coroutine)
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(coroutine)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 # ---- the server, in a child process -------------------------------------
 
 def serve(sock, control_fd, stats_fd, latency_s, size):
@@ -95,11 +108,12 @@ def serve(sock, control_fd, stats_fd, latency_s, size):
     async def main():
         server = await asyncio.start_server(handle, sock=sock, backlog=socket.SOMAXCONN)
         stopped = asyncio.Event()
-        asyncio.get_running_loop().add_reader(control_fd, stopped.set)  # end of file: stop
+        # the running loop (get_running_loop is 3.7+); end of file: stop
+        asyncio.get_event_loop().add_reader(control_fd, stopped.set)
         await stopped.wait()
         server.close()
 
-    asyncio.run(main())
+    run_until_done(main())
     os.write(stats_fd, json.dumps(stats).encode())
 
 
@@ -139,7 +153,8 @@ class Server:
         if not data:
             os.kill(self.pid, 9)
         _, status = os.waitpid(self.pid, 0)
-        return (json.loads(data) if data else {}), os.waitstatus_to_exitcode(status) == 0
+        exited_zero = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        return (json.loads(data) if data else {}), exited_zero
 
 
 # ---- the clients ------------------------------------------------------------
@@ -237,12 +252,13 @@ def run_event_loop(port, args):
                 reader = writer = None
         if writer is not None:
             writer.close()
-            await writer.wait_closed()
+            if hasattr(writer, "wait_closed"):  # Python 3.7+
+                await writer.wait_closed()
 
     async def main():
         await asyncio.gather(*(worker() for _ in range(min(args.connections, args.requests))))
 
-    asyncio.run(main())
+    run_until_done(main())
     return results
 
 

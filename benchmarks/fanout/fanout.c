@@ -51,6 +51,7 @@
 #include "queue.h"
 #include "gil.h"
 #include "report.h"
+#include "thread_team.h"
 
 enum { DEAD = 0, ALIVE = 1 };
 
@@ -247,7 +248,7 @@ static size_t start_cell_threads(struct cell_job *jobs, pthread_t *threads, size
     *error = 0;
     for (size_t i = 0; i < cells; i++) {
         double start = clock_now();
-        *error = pthread_create(&threads[i], NULL, cell_thread_main, &jobs[i]);
+        *error = thread_team_start(&threads[i], cell_thread_main, &jobs[i]);
         costs->create_s += clock_since(start);
         if (*error != 0)
             return i;
@@ -313,13 +314,14 @@ struct pool_worker {
     long long io_us;
 };
 
-/* The only places a pool thread blocks, besides game_logic's I/O; under
- * --gil with the GIL released, as queue.Queue's waits release CPython's. */
+/* The only places a pool thread blocks, besides game_logic's I/O.  Under
+ * --gil, as queue.Queue's get and put: an item that is there is taken
+ * holding the GIL; only a wait releases it. */
 static bool take(struct queue *queue, struct cell_task **task)
 {
     void *got;
     enum queue_status status;
-    GIL_RELEASED(status = queue_get(queue, &got));
+    status = gil_queue_get(queue, &got);
     if (status != QUEUE_OK)
         return false;
     *task = got;
@@ -329,7 +331,7 @@ static bool take(struct queue *queue, struct cell_task **task)
 static void give(struct queue *queue, struct cell_task *task)
 {
     enum queue_status status;
-    GIL_RELEASED(status = queue_put(queue, task));
+    status = gil_queue_put(queue, task);
     if (status != QUEUE_OK)
         fail_wrong("put on a task queue: %s (it was closed too early)",
                    queue_status_name(status));
@@ -361,7 +363,7 @@ static void simulate_pipeline(const struct grid *grid, struct grid *next, struct
         tasks[i] = (struct cell_task){y, x, grid_get(grid, y, x), count_neighbors(grid, y, x), -1};
         give(in, &tasks[i]);
     }
-    GIL_RELEASED(queue_join(in));
+    gil_queue_join(in);
     size_t gathered = 0;
     void *done;
     while (queue_try_get(out, &done) == QUEUE_OK) {
@@ -387,7 +389,7 @@ static void run_pool(struct grid *grid, const struct settings *settings,
     int error = 0;
     for (; started < n; started++) {
         double start = clock_now();
-        error = pthread_create(&threads[started], NULL, pool_worker_main, &worker);
+        error = thread_team_start(&threads[started], pool_worker_main, &worker);
         costs->create_s += clock_since(start);
         if (error != 0)
             break;
@@ -468,18 +470,6 @@ static void attach_grid(struct report *report, const struct grid *grid)
     report_data(report, "final_grid", rows);
 }
 
-static size_t default_stack_kb(void)
-{
-    pthread_attr_t attr;
-    size_t size = 0;
-    if (pthread_attr_init(&attr) != 0)
-        return 0;
-    if (pthread_attr_getstacksize(&attr, &size) != 0)
-        size = 0;
-    pthread_attr_destroy(&attr);
-    return size / 1024;
-}
-
 static void report_costs(struct report *report, const struct settings *settings,
                          const struct thread_costs *costs)
 {
@@ -488,7 +478,7 @@ static void report_costs(struct report *report, const struct settings *settings,
     if (costs->created > 0)
         report_metric(report, "create_us_per_thread",
                       1e6 * costs->create_s / (double)costs->created, "us");
-    report_metric(report, "stack_reserved_kb", (double)default_stack_kb(), "kB");
+    report_metric(report, "stack_reserved_kb", (double)(THREAD_TEAM_STACK_BYTES / 1024), "kB");
     if (settings->mode != MODE_THREAD_PER_CELL)
         return;
     report_metric(report, "join_us_per_thread", 1e6 * costs->join_s / (double)costs->created, "us");

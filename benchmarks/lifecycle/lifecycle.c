@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "fail.h"
 #include "report.h"
+#include "thread_team.h"
 
 /* How long the main thread waits to see a state before calling it missing. */
 #define OBSERVE_LIMIT_S 10.0
@@ -277,7 +278,7 @@ static bool pin_main_thread(cpu_set_t *one_cpu)
 static int create_worker(struct walk *walk, bool pinned, const cpu_set_t *one_cpu)
 {
     pthread_attr_t attr;
-    int rc = pthread_attr_init(&attr);
+    int rc = thread_team_attr_init(&attr); /* conclab's stack size, whatever ulimit -s says */
     if (rc != 0)
         fail_code("pthread_attr_init", rc);
     /* Unpinned if the system says no: the walk works either way. */
@@ -384,7 +385,7 @@ static struct settings parse_settings(int argc, char **argv)
     const struct cli_program program = {
         .name = "lifecycle",
         .summary = "Walk one thread through New, Runnable, Running, Not Running and Dead, "
-                   "and show what the kernel says at each step (seed 003).",
+                   "and show what the kernel says at each step (the note on “Learning Concurrency in Python”).",
         .epilogue = "The kernel's letters (proc(5)): R running or runnable, S sleeping, "
                     "D uninterruptible, Z zombie; '-' here means no task.",
         .options = options,

@@ -43,7 +43,16 @@ class Walker(Thread):
         while self.command < command:
             pass
 
+    def start(self):
+        super().start()
+        # Before Python 3.8 there is no native_id: wait until run() has read
+        # its own task id (from 3.8 on, start() returns with native_id set).
+        while thread_native_id(self) is None:
+            time.sleep(POLL_S)
+
     def run(self):
+        if not hasattr(self, "native_id"):
+            self.task_id = int(os.readlink("/proc/thread-self").rsplit("/", 1)[1])
         self.spin_until(SLEEP)
         self.phase = SLEEPING
         while True:  # sleeps on until the main thread has seen it asleep
@@ -56,6 +65,11 @@ class Walker(Thread):
         self.phase = RUNNING_AGAIN
         self.spin_until(FINISH)
         self.phase = ENDING
+
+
+def thread_native_id(thread):
+    """Thread.native_id (Python 3.8+), or before 3.8 the task id run() read."""
+    return getattr(thread, "native_id", getattr(thread, "task_id", None))
 
 
 def task_state(tid):
@@ -71,7 +85,18 @@ def task_state(tid):
 def cpu_ms(thread):
     try:
         return 1e3 * time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except AttributeError:  # Python 3.6 has no pthread_getcpuclockid
+        return task_cpu_ms(thread_native_id(thread))
     except (OSError, TypeError):
+        return -1.0
+
+
+def task_cpu_ms(tid):
+    """The CPU time of task TID from /proc (its schedstat's first field, in ns), or -1."""
+    try:
+        with open("/proc/self/task/{}/schedstat".format(tid), encoding="ascii") as schedstat:
+            return int(schedstat.read().split()[0]) / 1e6
+    except (OSError, ValueError, IndexError):
         return -1.0
 
 
@@ -94,28 +119,28 @@ class Walk:
 
     def poll_for(self, letter, phase):
         deadline = time.perf_counter() + LIMIT_S
-        seen = task_state(self.worker.native_id)
+        seen = task_state(thread_native_id(self.worker))
         while seen != letter and self.worker.phase == phase and time.perf_counter() < deadline:
             time.sleep(POLL_S)
-            seen = task_state(self.worker.native_id)
+            seen = task_state(thread_native_id(self.worker))
         return seen
 
     def poll_running(self):
         before, deadline = cpu_ms(self.worker), time.perf_counter() + LIMIT_S
         while time.perf_counter() < deadline:
             time.sleep(POLL_S)
-            seen, now = task_state(self.worker.native_id), cpu_ms(self.worker)
+            seen, now = task_state(thread_native_id(self.worker)), cpu_ms(self.worker)
             if seen == "R" and now > before:
                 return seen, now
-        return task_state(self.worker.native_id), cpu_ms(self.worker)
+        return task_state(thread_native_id(self.worker)), cpu_ms(self.worker)
 
     def run(self):
         worker = self.worker
-        self.observe("New", "-", -1, worker.native_id is None,
+        self.observe("New", "-", -1, thread_native_id(worker) is None,
                      "the Thread object exists; no kernel task yet (native_id is None)")
         self.gate.acquire()  # the lock the worker will wait on
         worker.start()
-        letter = task_state(worker.native_id)
+        letter = task_state(thread_native_id(worker))
         self.observe("Runnable", letter, cpu_ms(worker), letter != "-",
                      "start() returned: the task exists (S here often means: waiting for the GIL)")
         letter, cpu = self.poll_running()
@@ -134,19 +159,21 @@ class Walk:
         self.wait_for_phase(RUNNING_AGAIN)
         letter, cpu = self.poll_running()
         self.observe("Running (again)", letter, cpu, letter == "R", "the lock was released")
-        tid = worker.native_id
+        tid = thread_native_id(worker)
         worker.command = FINISH
         worker.join()
         deadline = time.perf_counter() + LIMIT_S
-        while (letter := task_state(tid)) != "-" and time.perf_counter() < deadline:
+        letter = task_state(tid)
+        while letter != "-" and time.perf_counter() < deadline:
             time.sleep(POLL_S)
+            letter = task_state(tid)
         self.observe("Dead", letter, -1, letter == "-" and not worker.is_alive(),
                      "run() returned and join() is done: the task is gone from /proc")
 
 
 def main():
     parser = experiment_cli.OneLineParser(description="Walk one thread through its states and show what the "
-                                       "kernel says at each (seed 003).")
+                                       "kernel says at each (the study note on Learning Concurrency in Python).")
     parser.add_argument("--mode", choices=["walk"], default="walk")
     parser.add_argument("--size", choices=["quick", "book", "large"], default="book")
     experiment_cli.add_output_options(parser, [("walk", "--mode=walk")])

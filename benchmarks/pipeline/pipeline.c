@@ -49,6 +49,7 @@
 #include "queue.h"
 #include "gil.h"
 #include "report.h"
+#include "thread_team.h"
 
 #define N_STAGES 3
 
@@ -149,14 +150,15 @@ static uint64_t initial_value(size_t id)
 
 /* ---- threads -------------------------------------------------------------- */
 
-/* Starts N threads running BODY(ARGS + k * ARG_SIZE).  Returns how many
- * started; on failure *ERROR holds pthread_create's error. */
+/* Starts N threads running BODY(ARGS + k * ARG_SIZE), each as
+ * Thread.start() does (under --gil the new thread takes the GIL first).
+ * Returns how many started; on failure *ERROR holds pthread_create's error. */
 static size_t start_threads(pthread_t *threads, size_t n, void *(*body)(void *), void *args,
                             size_t arg_size, int *error)
 {
     *error = 0;
     for (size_t k = 0; k < n; k++) {
-        *error = pthread_create(&threads[k], NULL, body, (char *)args + k * arg_size);
+        *error = thread_team_start(&threads[k], body, (char *)args + k * arg_size);
         if (*error != 0)
             return k;
     }
@@ -221,13 +223,14 @@ struct queue_stage {
     const struct settings *settings;
 };
 
-/* The only places a queue thread blocks; under --gil with the GIL released,
- * as queue.Queue's waits release CPython's. */
+/* The only places a queue thread blocks.  Under --gil, as queue.Queue's
+ * get and put: an item that is there (or room that is free) is taken
+ * holding the GIL; only a wait releases it. */
 static bool take(struct queue *queue, struct item **item)
 {
     void *got;
     enum queue_status status;
-    GIL_RELEASED(status = queue_get(queue, &got));
+    status = gil_queue_get(queue, &got);
     if (status != QUEUE_OK)
         return false; /* closed and drained: the StoppableWorker's end */
     *item = got;
@@ -237,7 +240,7 @@ static bool take(struct queue *queue, struct item **item)
 static void give(struct queue *queue, struct item *item)
 {
     enum queue_status status;
-    GIL_RELEASED(status = queue_put(queue, item));
+    status = gil_queue_put(queue, item);
     if (status != QUEUE_OK)
         fail_wrong("put on the next stage's queue: %s (it was closed too early)",
                    queue_status_name(status));
@@ -304,7 +307,7 @@ static void run_queues(struct item *items, const struct settings *settings,
     for (int k = 0; k < N_STAGES; k++) {
         queue_close(queues[k]);
         if (started == N_STAGES)
-            GIL_RELEASED(queue_join(queues[k]));
+            gil_queue_join(queues[k]);
     }
     join_threads(threads, started);
     if (error != 0)

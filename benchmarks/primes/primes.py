@@ -34,6 +34,18 @@ MAX_NUMBER = 10**18
 MAX_WORKERS = 256
 
 
+def exact_isqrt(n):
+    """math.isqrt (Python 3.8+), or before 3.8 the float root corrected to be exact."""
+    if hasattr(math, "isqrt"):
+        return math.isqrt(n)
+    root = int(math.sqrt(n))
+    while root * root > n:
+        root -= 1
+    while (root + 1) * (root + 1) <= n:
+        root += 1
+    return root
+
+
 def is_prime(n):
     """The notes' function, except that 2 is prime and 0 and 1 are not, and
     that math.isqrt is exact where floor(math.sqrt(n)) may round below 10**18."""
@@ -41,7 +53,7 @@ def is_prime(n):
         return n >= 2
     if n % 2 == 0:
         return False
-    sqrt_n = math.isqrt(n)
+    sqrt_n = exact_isqrt(n)
     for i in range(3, sqrt_n + 1, 2):
         if n % i == 0:
             return False

@@ -65,7 +65,8 @@ def all_exited_zero(procs):
 
 
 def run_echo(_):
-    result = subprocess.run(["echo", GREETING], capture_output=True, encoding="utf-8")
+    result = subprocess.run(["echo", GREETING], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            encoding="utf-8")
     return [check("returncode", result.returncode == 0, f"returncode {result.returncode}"),
             check("stdout", result.stdout == GREETING + "\n", f"the child said {result.stdout!r}")]
 
@@ -116,7 +117,8 @@ def run_encrypt_child(data, salt=None):
 
 def filter_through(args, data, env=None):
     """Runs ARGS with DATA on stdin; returns (returncode, stdout)."""
-    result = subprocess.run(args, input=data, capture_output=True, env=env)
+    result = subprocess.run(args, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env)
     return result.returncode, result.stdout
 
 
@@ -169,9 +171,30 @@ def run_timeout(_):
                   f"returncode {proc.poll()} after {delta:.3f} s, expected -15 (SIGTERM)")]
 
 
+def libc_posix_spawnp(file, argv, env):
+    """os.posix_spawnp for Python before 3.8, which lacks it: libc's, through ctypes."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    strings = ctypes.c_char_p * (len(argv) + 1)
+    entries = ["{}={}".format(key, value).encode() for key, value in env.items()]
+    pid = ctypes.c_int()
+    error = libc.posix_spawnp(ctypes.byref(pid), file.encode(), None, None,
+                              strings(*[arg.encode() for arg in argv], None),
+                              (ctypes.c_char_p * (len(entries) + 1))(*entries, None))
+    if error != 0:
+        raise OSError(error, os.strerror(error), file)
+    return pid.value
+
+
+def exit_code(status):
+    """os.waitstatus_to_exitcode (Python 3.9+): the exit status, or -N for signal N."""
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+
+
 def spawn_once(method):
     if method == "posix":
-        pid = os.posix_spawnp("true", ["true"], os.environ)
+        spawnp = getattr(os, "posix_spawnp", libc_posix_spawnp)
+        pid = spawnp("true", ["true"], os.environ)
     else:
         pid = os.fork()
         if pid == 0:
@@ -179,7 +202,7 @@ def spawn_once(method):
                 os.execvp("true", ["true"])
             finally:
                 os._exit(127)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return exit_code(os.waitpid(pid, 0)[1])
 
 
 def run_spawn(size, method):

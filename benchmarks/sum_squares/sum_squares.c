@@ -141,7 +141,7 @@ static struct settings parse_settings(int argc, char **argv)
     const struct cli_program program = {
         .name = "sum_squares",
         .summary = "Sum i*i for i below n, for 20 n near 5000000, sequentially or in a pool "
-                   "of threads or of processes (seed 001, multiprocessing.Pool).",
+                   "of threads or of processes (the note “[Python] 동시성 프로그래밍”, multiprocessing.Pool).",
         .epilogue = SUM_SQUARES_SIZES_HELP "\n"
                     "Sums are exact 128-bit integers, checked against (n-1)n(2n-1)/6.",
         .options = options,

@@ -67,7 +67,7 @@ def check(numbers, sums):
 
 def parse_args():
     parser = experiment_cli.OneLineParser(description="Sum i*i below n for 20 n near 5000000, sequentially "
-                                       "or in a pool of threads or processes (seed 001).")
+                                       "or in a pool of threads or processes (the study note on multiprocessing.Pool, after Real Python).")
     parser.add_argument("--mode", choices=list(RUNNERS), default="seq")
     parser.add_argument("--size", choices=list(SIZES), default="book")
     parser.add_argument("--workers", type=experiment_cli.integer(1, MAX_WORKERS),

@@ -49,11 +49,11 @@ struct sum_squares_tasks {
 
 /* The tasks of each size, for --help. */
 #define SUM_SQUARES_SIZES_HELP                                                                 \
-    "Sizes: quick = 20 tasks from 50000, book = 20 tasks from 5000000, large = 160 tasks "      \
+    "Sizes: quick = 20 tasks from 1500000, book = 20 tasks from 5000000, large = 160 tasks "      \
     "from 5000000."
 
-/* Sets *BASE and *TASKS, unless given, to what SIZE asks for: quick, a few
- * milliseconds; book, the seed's 20 tasks of about 5e6; large, the same
+/* Sets *BASE and *TASKS, unless given, to what SIZE asks for: quick, tens
+ * of milliseconds; book, the seed's 20 tasks of about 5e6; large, the same
  * tasks eight times over, to keep many cores balanced.  A usage error (exit
  * 2) when the last n is past SUM_SQUARES_MAX_N. */
 void sum_squares_apply_size(enum cli_size size, long long *base, bool base_given,

@@ -40,6 +40,7 @@
 #include "sum_squares_mpi.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
@@ -47,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,6 +110,71 @@ static void apply_size(struct settings *settings)
         settings->ranks = settings->tasks;
 }
 
+/* True when WORD is KEY=VALUE: KEY letters, '_' or '-', VALUE not empty. */
+static bool is_setting(const char *word)
+{
+    size_t key = strspn(word, "abcdefghijklmnopqrstuvwxyz_-");
+    return key > 0 && word[key] == '=' && word[key + 1] != '\0';
+}
+
+/* True when LINE (a comment cut off) is blank or "HOST [KEY=VALUE]...", the
+ * shape of an Open MPI hostfile line ("node01 slots=4"). */
+static bool is_host_line(char *line)
+{
+    static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789.-_:[]@+";
+    char *rest = NULL;
+    char *word = strtok_r(line, " \t\r\n", &rest);
+    if (word == NULL)
+        return true;
+    if (word[strspn(word, host_chars)] != '\0' || strchr(word, '=') != NULL)
+        return false;
+    while ((word = strtok_r(NULL, " \t\r\n", &rest)) != NULL)
+        if (!is_setting(word))
+            return false;
+    return true;
+}
+
+/* --hostfile must be a readable file of host lines, at least one: checked
+ * here, in one line that names the option, before mpiexec would answer a
+ * directory or a stray file with pages of its parser's complaints. */
+static void check_hostfile(const char *path)
+{
+    char quoted[CLI_QUOTED_MAX];
+    cli_quote(path, quoted, sizeof quoted);
+    FILE *file = fopen(path, "r");
+    if (file == NULL)
+        fail_usage("--hostfile='%s': cannot read it: %s", quoted, strerror(errno));
+    struct stat info;
+    if (fstat(fileno(file), &info) != 0 || !S_ISREG(info.st_mode)) {
+        fclose(file);
+        fail_usage("--hostfile='%s': not a file of host lines ('HOST slots=N')", quoted);
+    }
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t length;
+    int number = 0, hosts = 0;
+    while ((length = getline(&line, &capacity, file)) >= 0) {
+        number++;
+        bool text = strlen(line) == (size_t)length; /* no NUL byte inside */
+        line[strcspn(line, "#")] = '\0';
+        bool blank = line[strspn(line, " \t\r\n")] == '\0';
+        if (!text || !is_host_line(line)) {
+            free(line);
+            fclose(file);
+            fail_usage("--hostfile='%s': line %d is not 'HOST [slots=N]...'", quoted, number);
+        }
+        hosts += !blank;
+    }
+    bool failed = ferror(file);
+    free(line);
+    fclose(file);
+    if (failed)
+        fail_usage("--hostfile='%s': cannot read it", quoted);
+    if (hosts == 0)
+        fail_usage("--hostfile='%s': names no host", quoted);
+}
+
 /* The options that only some modes take, each named in its error. */
 static void check_modes(const struct settings *settings)
 {
@@ -118,8 +185,8 @@ static void check_modes(const struct settings *settings)
         fail_usage("--ranks needs --mode=mpi-static or --mode=mpi-dynamic (not %s)", mode);
     if (settings->hostfile != NULL && !is_mpi(settings->mode))
         fail_usage("--hostfile needs --mode=mpi-static or --mode=mpi-dynamic (not %s)", mode);
-    if (settings->hostfile != NULL && access(settings->hostfile, R_OK) != 0)
-        fail_usage("--hostfile='%s': cannot read it: %s", settings->hostfile, strerror(errno));
+    if (settings->hostfile != NULL)
+        check_hostfile(settings->hostfile);
 }
 
 static struct settings parse_settings(int argc, char **argv)
@@ -151,7 +218,7 @@ static struct settings parse_settings(int argc, char **argv)
         .name = "sum_squares_mpi",
         .summary = "Sum i*i for i below n, for 20 n near 5000000, sequentially, in a pool of "
                    "forked processes, or over MPI ranks with a static or a dynamic split "
-                   "(seed 001, beyond one machine).",
+                   "(the note “[Python] 동시성 프로그래밍”, beyond one machine).",
         .epilogue = SUM_SQUARES_SIZES_HELP "\n"
                     "Without mpirun, an mpi-* mode runs " SUM_SQUARES_MPIEXEC
                     " on this program itself; under mpirun (or mpiexec -np N) it is one "
@@ -161,6 +228,9 @@ static struct settings parse_settings(int argc, char **argv)
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
         .sweep = "--mode=mpi-static --ranks={workers}",
+        /* From the book's n up to seconds of work per variant: where MPI's
+         * start-up (0.1-0.25 s on one host) is paid back. */
+        .size_sweep = "base=5000000,15000000,50000000,150000000",
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     check_modes(&settings);
@@ -294,6 +364,34 @@ static void check_descriptors(long long ranks)
                    needed, ranks, (unsigned long long)limit.rlim_cur);
 }
 
+/* mpiexec's threads take their stacks from ulimit -s (Open MPI sets no size
+ * of its own): below 224 KiB it died of SIGSEGV here (Open MPI 4.1).  The
+ * launcher refuses first, with about twice the measured need. */
+#define MPIEXEC_STACK_KB 512
+
+static void check_stack_for_mpiexec(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_STACK, &limit) != 0)
+        fail_sys("getrlimit");
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < (rlim_t)MPIEXEC_STACK_KB * 1024)
+        fail_wrong("mpiexec needs a stack limit of about %d KiB, but ulimit -s allows %llu",
+                   MPIEXEC_STACK_KB, (unsigned long long)limit.rlim_cur / 1024);
+}
+
+/* Rank 0 prints the report into mpiexec, which copies it to its own stdout
+ * and, when that is closed, drops it without a word and exits 0.  The other
+ * programs fail to write their report (exit 1); so does the launcher, before
+ * the job starts. */
+static void check_stdout(void)
+{
+    int flags = fcntl(STDOUT_FILENO, F_GETFL);
+    if (flags < 0)
+        fail_sys("stdout");
+    if ((flags & O_ACCMODE) == O_RDONLY)
+        fail_wrong("stdout: open for reading only: the report could not be written");
+}
+
 /* Runs mpiexec on this binary with the same arguments and waits for it.
  * Under valgrind only this side is checked (valgrind does not follow the
  * exec): Open MPI's libraries report leaks and uninitialised bytes of their
@@ -302,7 +400,9 @@ static void check_descriptors(long long ranks)
 static int launch(const struct settings *settings, int argc, char **argv)
 {
     char self[PATH_MAX], ranks[32];
+    check_stdout();
     check_descriptors(settings->ranks);
+    check_stack_for_mpiexec();
     own_path(self, sizeof self);
     snprintf(ranks, sizeof ranks, "%lld", settings->ranks);
     char **args = sum_squares_calloc((size_t)argc + 20, sizeof *args);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <thread>
 
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -211,6 +212,79 @@ TEST_F(ChildrenTest, SigintIgnoredAtStartStaysIgnored)
     ASSERT_EQ(kill(program, SIGTERM), 0);
     expect_killed_by(program, SIGTERM);
     expect_killed_by(child, SIGTERM);
+}
+
+// A program that keeps one child running from a thread of its own, and
+// starts a new one whenever it ends, as a process pool replaces a worker
+// that died.  The thread holds the ending signals off, so that the handler
+// runs in the main thread while the keeper goes on.
+[[noreturn]] void program_replacing_its_child(int report_fd)
+{
+    std::thread keeper([report_fd] {
+        sigset_t ending;
+        sigemptyset(&ending);
+        sigaddset(&ending, SIGINT);
+        sigaddset(&ending, SIGTERM);
+        sigaddset(&ending, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &ending, nullptr);
+        bool reported = false;
+        for (;;) {
+            pid_t child = children_fork();
+            if (child == 0) {
+                for (;;)
+                    pause();
+            }
+            if (child < 0) { // refused: the program is ending
+                struct timespec pause_briefly = {0, 1000000L};
+                nanosleep(&pause_briefly, nullptr);
+                continue;
+            }
+            if (!reported && write(report_fd, &child, sizeof child) != sizeof child)
+                _exit(99);
+            reported = true;
+            int status;
+            children_reap(child, true, &status);
+        }
+    });
+    keeper.detach();
+    for (;;)
+        pause();
+}
+
+double seconds_since(const struct timespec &start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) * 1e-9;
+}
+
+// Once the handler is ending the program, no child may start: a replacement
+// it never signalled would make it wait out its whole grace (5 s) before
+// its SIGKILL.  The bound is generous; the point is "not the grace".
+TEST_F(ChildrenTest, NoChildStartsOnceTheProgramIsEnding)
+{
+    int ends[2];
+    ASSERT_EQ(pipe(ends), 0);
+    pid_t program = fork();
+    if (program == 0) {
+        close(ends[0]);
+        program_replacing_its_child(ends[1]);
+    }
+    close(ends[1]);
+    pid_t first = -1;
+    ASSERT_EQ(read(ends[0], &first, sizeof first), (ssize_t)sizeof first);
+    close(ends[0]);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    ASSERT_EQ(kill(program, SIGINT), 0);
+    expect_killed_by(program, SIGINT);
+    EXPECT_LT(seconds_since(start), 3.0) << "the handler waited out its grace";
+    // Every child it started has ended: this subreaper reaps them all at once.
+    int status;
+    pid_t got;
+    while ((got = waitpid(-1, &status, WNOHANG)) > 0) {
+    }
+    EXPECT_TRUE(got < 0 && errno == ECHILD) << "a child of the program still runs";
 }
 
 } // namespace

@@ -159,7 +159,7 @@ struct Parse {
     cli_status status = CLI_RUN;
 
     explicit Parse(std::vector<const char *> args, const char *positional = nullptr,
-                   const char *sweep = nullptr)
+                   const char *sweep = nullptr, const char *size_sweep = nullptr)
     {
         const cli_option options[] = {
             {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr, 0,
@@ -175,7 +175,7 @@ struct Parse {
         };
         const cli_variant variants[] = {{"seq", "--mode=seq"}, {"threads", "--mode=threads"}};
         const cli_program program = {"demo", "A demo.", positional, "More.", options, 5,
-                                     variants, 2, sweep};
+                                     variants, 2, sweep, size_sweep};
         args.insert(args.begin(), "demo");
         char *buffer = nullptr;
         size_t size = 0;
@@ -232,6 +232,42 @@ TEST(Parse, RejectsBadValuesNamingTheOption)
     EXPECT_NE(Parse({"--mode=bogus"}).error.find("seq|threads"), std::string::npos);
     EXPECT_NE(Parse({"--nope"}).error.find("--nope"), std::string::npos);
     EXPECT_EQ(Parse({"--serial=1.5"}).error, "--serial='1.5': must be between 0 and 1");
+}
+
+TEST(Parse, RefusesAnOptionGivenTwice)
+{
+    const std::vector<std::vector<const char *>> twice = {
+        {"--mode=seq", "--mode=threads"}, {"--mode=seq", "--mode", "seq"}, {"--json", "--json"},
+        {"--workers=2", "--split", "--workers", "3"}, {"--size=quick", "--size=quick"},
+    };
+    for (const auto &line : twice) {
+        Parse parse(line);
+        EXPECT_EQ(parse.status, CLI_BAD) << line[0];
+        std::string name = std::string(line[0]).substr(0, std::string(line[0]).find('='));
+        EXPECT_EQ(parse.error, name + " given twice: give each option once");
+    }
+    EXPECT_EQ(Parse({"--mode=seq", "--workers=2"}).status, CLI_RUN);
+}
+
+TEST(Parse, EchoesWhatWasTypedOnOneLine)
+{
+    EXPECT_EQ(Parse({"--mode=a\nb"}).error,
+              "--mode='a\\nb': unknown, expected one of seq|threads");
+    EXPECT_EQ(Parse({"--workers=1\t2"}).error, "--workers='1\\t2': not an integer");
+    EXPECT_EQ(Parse({"stray\nword"}).error, "unexpected argument 'stray\\nword'");
+    EXPECT_EQ(Parse({"--no\npe=1"}).error, "unknown option '--no\\npe' (see --help)");
+    EXPECT_EQ(Parse({"--split=\x01"}).error, "--split takes no value (got '\\x01')");
+}
+
+TEST(Quote, EscapesControlCharactersAndCutsWithDots)
+{
+    char buf[16];
+    EXPECT_STREQ(cli_quote("plain", buf, sizeof buf), "plain");
+    EXPECT_STREQ(cli_quote("a\nb\r\x7f", buf, sizeof buf), "a\\nb\\r\\x7f");
+    EXPECT_STREQ(cli_quote("0123456789abcdefghij", buf, sizeof buf), "0123456789ab...");
+    EXPECT_STREQ(cli_quote("", buf, sizeof buf), "");
+    char tiny[3] = "xy";
+    EXPECT_STREQ(cli_quote("abc", tiny, sizeof tiny), "");
 }
 
 TEST(Parse, ReadsADecimalOption)
@@ -312,6 +348,15 @@ TEST(Parse, SweepStillChecksTheRestOfTheLine)
     EXPECT_EQ(Parse({"--sweep", "--nope"}, nullptr, "--workers={workers}").status, CLI_BAD);
     EXPECT_EQ(Parse({"--list", "--sweep"}, nullptr, "--workers={workers}").out,
               "seq\t--mode=seq\nthreads\t--mode=threads\n");
+}
+
+TEST(Parse, SizeSweepPrintsTheProgramsSizeSweepOnOneLine)
+{
+    Parse parse({"--size-sweep"}, nullptr, nullptr, "base=10,20");
+    EXPECT_EQ(parse.status, CLI_DONE);
+    EXPECT_EQ(parse.out, "base=10,20\n");
+    EXPECT_EQ(Parse({"--size-sweep"}).out, "");
+    EXPECT_EQ(Parse({"--size-sweep", "--nope"}, nullptr, nullptr, "base=10").status, CLI_BAD);
 }
 
 TEST(Parse, SizeNames)

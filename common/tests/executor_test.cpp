@@ -619,6 +619,24 @@ TEST_P(Executor, AsCompletedTimesOut)
     open_gate(g);
 }
 
+// Python's as_completed ends once it has raised TimeoutError: a future that
+// is done after that is not handed out, and every later call says expired.
+TEST_P(Executor, AsCompletedStaysExpired)
+{
+    auto p = pool(1);
+    Gate g = gate("late", 7);
+    auto f = submit(p.get(), gate_task, g);
+    future *all[] = {f.get()};
+    futures_iterator *it = futures_as_completed(all, 1, 0.05);
+    future *next = nullptr;
+    EXPECT_EQ(futures_next(it, &next), FUTURES_EXPIRED);
+    open_gate(g);
+    EXPECT_EQ(result_of(f.get()), 7); // done now, and already in the iterator's queue
+    EXPECT_EQ(futures_next(it, &next), FUTURES_EXPIRED);
+    EXPECT_EQ(next, nullptr);
+    futures_iterator_free(it);
+}
+
 TEST_P(Executor, AsCompletedYieldsCancelledFutures)
 {
     auto p = pool(1);
@@ -959,6 +977,81 @@ TEST(ProcessPool, LeavesNoChildAndNoDescriptor)
     }
     EXPECT_FALSE(proc_has_children());
     EXPECT_EQ(proc_open_fd_count(), fds_before);
+}
+
+// A program started with stdin and stdout closed (cron, nohup, `<&- >&-`):
+// the pool's pipes would get descriptors 0 and 1.  The workers must still
+// answer, see the caller's standard streams (closed), and none may outlive
+// the pool.
+TEST(ProcessPool, WorksWithTheStandardStreamsClosed)
+{
+    fflush(stdout);
+    int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO);
+    ASSERT_GE(saved_in, 0);
+    ASSERT_GE(saved_out, 0);
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
+    // Nothing asserted while stdout is closed: the outcomes are kept for later.
+    enum future_outcome squared = FUTURE_TIMEOUT, stdin_seen = FUTURE_TIMEOUT;
+    int64_t square = 0;
+    int stdin_error = -1;
+    executor *pool = executor_new_processes(2, nullptr);
+    if (pool != nullptr) {
+        int64_t n = 9;
+        future *f = executor_submit(pool, square_task, &n, sizeof n);
+        const void *data = nullptr;
+        size_t size = 0;
+        squared = future_result(f, 30, &data, &size);
+        if (squared == FUTURE_OK && size == sizeof square)
+            memcpy(&square, data, sizeof square);
+        future_free(f);
+        int fd = STDIN_FILENO;
+        future *g = executor_submit(pool, fd_closed_task, &fd, sizeof fd);
+        stdin_seen = future_exception(g, 30, &stdin_error);
+        future_free(g);
+        executor_free(pool);
+    }
+    dup2(saved_in, STDIN_FILENO);
+    dup2(saved_out, STDOUT_FILENO);
+    close(saved_in);
+    close(saved_out);
+    ASSERT_NE(pool, nullptr);
+    EXPECT_EQ(squared, FUTURE_OK);
+    EXPECT_EQ(square, 81);
+    EXPECT_EQ(stdin_seen, FUTURE_OK);
+    EXPECT_EQ(stdin_error, 0) << "the worker's stdin is the caller's: closed, not a pipe";
+    EXPECT_FALSE(proc_has_children());
+}
+
+// A worker process that does not end once its pipes are closed (here its
+// finalizer waits for ever; a lock copied held by the fork would do the
+// same) is killed after a grace, not waited for without end.
+void wait_forever(void *)
+{
+    for (;;)
+        pause();
+}
+
+TEST(ProcessPool, ShutdownDoesNotWaitForAStuckWorkerForEver)
+{
+    executor_options options{};
+    options.finalizer = wait_forever;
+    Pool p = make_pool(Kind::Processes, 1, &options);
+    pid_t worker = static_cast<pid_t>(result_of(submit<int>(p.get(), pid_task, 0).get()));
+    std::atomic<bool> returned{false};
+    double start = clock_now();
+    std::thread shutdown([&] {
+        executor_shutdown(p.get(), true, false);
+        returned = true;
+    });
+    while (!returned && clock_since(start) < 30)
+        usleep(10000);
+    bool in_time = returned;
+    if (!in_time)
+        kill(worker, SIGKILL); // free the shutdown, so that this test can fail and go on
+    shutdown.join();
+    EXPECT_TRUE(in_time) << "shutdown still waited for the worker after 30 s";
+    EXPECT_FALSE(proc_has_children());
 }
 
 TEST(FutureOutcome, HasNames)

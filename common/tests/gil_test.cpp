@@ -370,3 +370,213 @@ TEST_F(Gil, AFreeMutexIsTakenWithoutReleasingTheGil)
     EXPECT_EQ(gil_thread_stats(0).acquisitions, 1u);
     pthread_mutex_destroy(&mutex);
 }
+
+// ---- queue.Queue and Thread.start() under the GIL -------------------------
+
+namespace {
+
+// A second GIL thread that queues for the GIL while the test's thread holds
+// it, and records when it got it.
+struct Contender {
+    std::atomic<bool> about_to_wait{false}, ran{false};
+    std::thread thread;
+
+    void start()
+    {
+        thread = std::thread([this] {
+            about_to_wait = true;
+            gil_thread_begin();
+            ran = true;
+            gil_thread_end();
+        });
+        while (!about_to_wait)
+            std::this_thread::yield();
+        // Holding the GIL, give it time to reach take_gil and ask for it.
+        usleep(20000);
+    }
+};
+
+} // namespace
+
+// Queue.get and put try first, holding the GIL: an item that is there, room
+// that is free, a join with nothing unfinished let no waiting thread in.
+TEST_F(Gil, NonBlockingQueueCallsDoNotSwitch)
+{
+    gil_init_us(true, 1000);
+    struct queue *queue = queue_new(0);
+    ASSERT_NE(queue, nullptr);
+    int items[8] = {0};
+    Contender contender;
+    gil_thread_begin();
+    contender.start();
+    const unsigned long long switches_before = gil_stats().switches;
+    for (int &item : items)
+        EXPECT_EQ(gil_queue_put(queue, &item), QUEUE_OK);
+    for (int &item : items) {
+        void *got = nullptr;
+        EXPECT_EQ(gil_queue_get(queue, &got), QUEUE_OK);
+        EXPECT_EQ(got, &item);
+        EXPECT_TRUE(queue_task_done(queue));
+    }
+    gil_queue_join(queue); // nothing unfinished: returns at once
+    queue_close(queue);
+    void *none = nullptr;
+    EXPECT_EQ(gil_queue_get(queue, &none), QUEUE_CLOSED); // closed and drained: no wait
+    const bool contender_ran = contender.ran;
+    const unsigned long long switches_after = gil_stats().switches;
+    gil_thread_end();
+    contender.thread.join();
+    queue_free(queue);
+
+    EXPECT_FALSE(contender_ran);
+    EXPECT_EQ(switches_after, switches_before);
+    EXPECT_EQ(gil_thread_stats(0).blocking_releases, 0u);
+    EXPECT_EQ(gil_thread_stats(0).acquisitions, 1u);
+}
+
+// A get on an empty queue waits with the GIL released: the putter, which
+// needs the GIL first, runs (else the two would wait for each other).
+TEST_F(Gil, ABlockingGetReleasesTheGil)
+{
+    gil_init_us(true, 1000);
+    struct queue *queue = queue_new(0);
+    ASSERT_NE(queue, nullptr);
+    int item = 0;
+    void *got = nullptr;
+    std::atomic<bool> getter_holds{false};
+    std::thread getter([&] {
+        gil_thread_begin();
+        getter_holds = true;
+        EXPECT_EQ(gil_queue_get(queue, &got), QUEUE_OK);
+        gil_thread_end();
+    });
+    while (!getter_holds)
+        std::this_thread::yield();
+    std::thread putter([&] {
+        gil_thread_begin();
+        EXPECT_EQ(gil_queue_put(queue, &item), QUEUE_OK);
+        gil_thread_end();
+    });
+    putter.join();
+    getter.join();
+    queue_free(queue);
+
+    EXPECT_EQ(got, &item);
+    EXPECT_EQ(gil_thread_stats(0).blocking_releases, 1u);
+    EXPECT_EQ(gil_thread_stats(0).acquisitions, 2u);
+    EXPECT_EQ(gil_stats().switches, 3u); // getter, putter, getter again
+}
+
+// A put on a full bounded queue, and a join with an unfinished item, wait
+// with the GIL released too.
+TEST_F(Gil, ABlockingPutAndJoinReleaseTheGil)
+{
+    gil_init_us(true, 1000);
+    struct queue *queue = queue_new(1);
+    ASSERT_NE(queue, nullptr);
+    int first = 1, second = 2;
+    std::atomic<bool> producer_holds{false};
+    std::thread producer([&] {
+        gil_thread_begin();
+        EXPECT_EQ(gil_queue_put(queue, &first), QUEUE_OK); // room: no release
+        producer_holds = true;
+        EXPECT_EQ(gil_queue_put(queue, &second), QUEUE_OK); // full: waits
+        gil_queue_join(queue);                             // unfinished: waits
+        gil_thread_end();
+    });
+    while (!producer_holds)
+        std::this_thread::yield();
+    std::thread consumer([&] {
+        gil_thread_begin();
+        for (int k = 0; k < 2; k++) {
+            void *got = nullptr;
+            EXPECT_EQ(gil_queue_get(queue, &got), QUEUE_OK);
+            EXPECT_TRUE(queue_task_done(queue));
+        }
+        gil_thread_end();
+    });
+    consumer.join();
+    producer.join();
+    queue_free(queue);
+
+    const struct gil_thread_stats producer_stats = gil_thread_stats(0);
+    EXPECT_GE(producer_stats.blocking_releases, 1u);
+    EXPECT_LE(producer_stats.blocking_releases, 2u); // the join may find the work done
+    EXPECT_EQ(producer_stats.acquisitions, 1 + producer_stats.blocking_releases);
+}
+
+namespace {
+
+struct StartedBody {
+    std::atomic<bool> began{false};
+};
+
+void *begin_and_end(void *arg)
+{
+    auto *body = static_cast<StartedBody *>(arg);
+    gil_thread_begin();
+    body->began = true;
+    gil_thread_end();
+    return nullptr;
+}
+
+void *never_a_python_thread(void *arg)
+{
+    static_cast<StartedBody *>(arg)->began = true;
+    return nullptr;
+}
+
+} // namespace
+
+// Thread.start() waits on the new thread's _started event with the GIL
+// released: when it returns, the new thread has had the GIL.
+TEST_F(Gil, ThreadStartWaitsUntilTheNewThreadHasTheGil)
+{
+    gil_init_us(true, 1000);
+    StartedBody body;
+    bool began_when_start_returned = false;
+    std::thread creator([&] {
+        gil_thread_begin();
+        pthread_t thread;
+        ASSERT_EQ(gil_thread_start(&thread, nullptr, begin_and_end, &body), 0);
+        began_when_start_returned = body.began; // the creator holds the GIL again
+        GIL_RELEASED(EXPECT_EQ(pthread_join(thread, nullptr), 0));
+        gil_thread_end();
+    });
+    creator.join();
+
+    EXPECT_TRUE(began_when_start_returned);
+    EXPECT_EQ(gil_thread_stats(0).blocking_releases, 2u); // the start, the join
+    EXPECT_GE(gil_stats().switches, 3u);                  // creator, new thread, creator
+}
+
+TEST_F(Gil, ThreadStartEndsTheHandshakeWhenTheBodyNeverTakesTheGil)
+{
+    gil_init_us(true, 1000);
+    StartedBody body;
+    gil_thread_begin();
+    pthread_t thread;
+    ASSERT_EQ(gil_thread_start(&thread, nullptr, never_a_python_thread, &body), 0);
+    EXPECT_TRUE(body.began);
+    GIL_RELEASED(EXPECT_EQ(pthread_join(thread, nullptr), 0));
+    gil_thread_end();
+}
+
+// Without the GIL held nothing waits: the caller goes on while the new
+// thread still waits for it.
+TEST_F(Gil, ThreadStartWithoutTheGilIsAPlainCreate)
+{
+    const gil_options off = GIL_OPTIONS_DEFAULT;
+    gil_init(&off);
+    std::atomic<bool> go{false};
+    pthread_t thread;
+    auto wait_for_go = [](void *arg) -> void * {
+        auto *flag = static_cast<std::atomic<bool> *>(arg);
+        while (!*flag)
+            std::this_thread::yield();
+        return nullptr;
+    };
+    ASSERT_EQ(gil_thread_start(&thread, nullptr, wait_for_go, &go), 0);
+    go = true;
+    EXPECT_EQ(pthread_join(thread, nullptr), 0);
+}

@@ -99,3 +99,28 @@ TEST(Report, NoCheckIsNoAnswer)
     finish(report, true, &status);
     EXPECT_EQ(status, 1);
 }
+
+// A count is read as a count: 1000000, never 1e+06 (%g's form), in the
+// metrics and the parameters of the human report; fractions keep their digits.
+TEST(Report, WholeNumbersPrintInFull)
+{
+    struct report *report = report_new("demo", "unlocked");
+    report_param_int(report, "increments", 1000000);
+    report_param_int(report, "total", 9007199254740992LL); // 2^53, the last exact one
+    report_metric(report, "found", 1e6, "");
+    report_metric(report, "lost", 2474650, "updates");
+    report_metric(report, "below_zero", -3000000, "");
+    report_metric(report, "lost_percent", 41.2442, "%");
+    report_metric(report, "tiny", 2.5e-7, "s");
+    report_check(report, "sum", true, "fine");
+    int status = -1;
+    const std::string printed = finish(report, false, &status);
+    EXPECT_NE(printed.find(" increments=1000000"), std::string::npos) << printed;
+    EXPECT_NE(printed.find(" total=9007199254740992"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("  found: 1000000\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("  lost: 2474650 updates\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("  below_zero: -3000000\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("  lost_percent: 41.2442 %\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("  tiny: 2.5e-07 s\n"), std::string::npos) << printed;
+    EXPECT_EQ(printed.find("e+"), std::string::npos) << printed;
+}

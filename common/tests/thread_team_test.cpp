@@ -73,6 +73,37 @@ TEST(ThreadTeam, BodiesRunAtTheSameTime)
         EXPECT_TRUE(meeting.all_met);
 }
 
+// Every thread gets THREAD_TEAM_STACK_BYTES, whatever ulimit -s was when the
+// program started (glibc would size it by that limit).
+void record_stack_size(void *arg)
+{
+    pthread_attr_t attr;
+    size_t *size = static_cast<size_t *>(arg);
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstacksize(&attr, size);
+        pthread_attr_destroy(&attr);
+    }
+}
+
+void *stack_size_thread(void *arg)
+{
+    record_stack_size(arg);
+    return nullptr;
+}
+
+TEST(ThreadTeam, ThreadsGetAnExplicitStack)
+{
+    std::vector<size_t> sizes(3, 0);
+    thread_team_run(sizes.size(), record_stack_size, sizes.data(), sizeof(size_t));
+    for (size_t size : sizes)
+        EXPECT_GE(size, THREAD_TEAM_STACK_BYTES);
+    size_t alone = 0;
+    pthread_t thread;
+    ASSERT_EQ(thread_team_create(&thread, stack_size_thread, &alone), 0);
+    ASSERT_EQ(pthread_join(thread, nullptr), 0);
+    EXPECT_GE(alone, THREAD_TEAM_STACK_BYTES);
+}
+
 TEST(ThreadTeamDeathTest, TooManyThreadsAreRefused)
 {
     Item item;

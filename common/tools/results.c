@@ -6,8 +6,15 @@
  *       RUN_DIR/summary.json: per experiment and variant the median, mean and
  *       standard deviation of the runs, and the speedup over the experiment's
  *       baseline variant (the first C variant, i.e. the first of --list; for
- *       CPython's py-* variants the first py-* one) with a 95 % interval from a
- *       percentile bootstrap of the ratio of medians (2000 resamples, fixed seed).
+ *       CPython's py-* variants the first py-* one, for each interpreter's own
+ *       (py3.8-*, py3.11-*: run_all.sh --python) the first of its own) with a 95 % interval from a
+ *       percentile bootstrap of the ratio of medians (2000 resamples, fixed seed),
+ *       and "lessons": per experiment the verdicts on its lessons (lessons.h).
+ *   conclab-results lessons RUN_DIR [EXPERIMENT] | lessons --check FILE...
+ *       prints the verdicts on the lessons, or checks lessons.json files
+ *       (lessons.c).
+ *   conclab-results html RUN_DIR [EXPERIMENT...]
+ *       writes RUN_DIR/index.html, the run as one self-contained web page (html.c).
  *   conclab-results compare BASELINE CURRENT [--threshold=PERCENT]
  *       prints experiment, variant, baseline speedup, now, change, verdict; exits 1
  *       when any speedup fell by more than PERCENT (default 10) with intervals
@@ -28,72 +35,15 @@
 
 #include "cli.h"
 #include "fail.h"
+#include "html.h"
+#include "json_file.h"
+#include "lessons.h"
 #include "stats.h"
 
 enum { RESAMPLES = 2000 };
 static const uint64_t BOOTSTRAP_SEED = 20190101;
 static const char CI_METHOD[] =
     "95% percentile bootstrap of median(baseline)/median(variant), 2000 resamples, fixed seed";
-
-/* ---- files ---------------------------------------------------------------- */
-
-static cJSON *read_json(const char *path, bool missing_ok)
-{
-    FILE *file = fopen(path, "r");
-    if (file == NULL) {
-        if (missing_ok && (errno == ENOENT || errno == ENOTDIR))
-            return NULL;
-        fail_usage("%s: %s", path, strerror(errno));
-    }
-    char *text = NULL;
-    size_t size = 0;
-    FILE *buffer = open_memstream(&text, &size);
-    if (buffer == NULL)
-        fail_sys("open_memstream");
-    int c;
-    while ((c = fgetc(file)) != EOF)
-        fputc(c, buffer);
-    bool read_error = ferror(file);
-    fclose(file);
-    fclose(buffer);
-    if (read_error)
-        fail_usage("%s: read error", path);
-    cJSON *json = cJSON_Parse(text);
-    free(text);
-    if (json == NULL)
-        fail_usage("%s: not valid JSON", path);
-    return json;
-}
-
-/* Writes JSON to PATH through a temporary file, so PATH is whole or absent. */
-static void write_json(const char *path, const cJSON *json)
-{
-    char temporary[4096 + 8];
-    snprintf(temporary, sizeof temporary, "%s.new", path);
-    char *text = cJSON_Print(json);
-    FILE *file = fopen(temporary, "w");
-    if (text == NULL || file == NULL)
-        fail_sys(temporary);
-    bool ok = fputs(text, file) >= 0 && fputc('\n', file) != EOF;
-    ok &= fclose(file) == 0;
-    cJSON_free(text);
-    if (!ok)
-        fail_sys(temporary);
-    if (rename(temporary, path) != 0)
-        fail_sys("rename");
-}
-
-static double number_at(const cJSON *object, const char *name)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
-    return cJSON_IsNumber(item) ? item->valuedouble : 0;
-}
-
-static const char *text_at(const cJSON *object, const char *name)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
-    return cJSON_IsString(item) ? item->valuestring : "";
-}
 
 /* ---- summarize ------------------------------------------------------------ */
 
@@ -106,7 +56,7 @@ struct sample {
 static struct sample read_sample(const cJSON *result, const char *path)
 {
     const cJSON *times = cJSON_GetObjectItemCaseSensitive(result, "times");
-    struct sample sample = {.name = text_at(result, "command"),
+    struct sample sample = {.name = json_text(result, "command"),
                             .n = (size_t)cJSON_GetArraySize(times)};
     if (sample.n == 0 || !*sample.name)
         fail_usage("%s: a result without a command name or times", path);
@@ -136,11 +86,29 @@ static cJSON *summarize_variant(const struct sample *variant, const struct sampl
     return out;
 }
 
-static bool is_python(const char *variant) { return strncmp(variant, "py-", 3) == 0; }
+/* The length of VARIANT's group prefix: "py-" for CPython's variants, or
+ * with several interpreters "py3.11-", "py3.11_2-" (run_all.sh --python);
+ * 0 for conclab's own. */
+static size_t python_prefix_length(const char *variant)
+{
+    if (strncmp(variant, "py", 2) != 0)
+        return 0;
+    size_t length = 2 + strspn(variant + 2, "0123456789._");
+    return variant[length] == '-' ? length + 1 : 0;
+}
+
+static bool is_python(const char *variant) { return python_prefix_length(variant) > 0; }
+
+/* True when A and B are of the same group: both C, or the same interpreter. */
+static bool same_group(const char *a, const char *b)
+{
+    size_t length = python_prefix_length(a);
+    return length == python_prefix_length(b) && strncmp(a, b, length) == 0;
+}
 
 static cJSON *summarize_experiment(const char *path)
 {
-    cJSON *export = read_json(path, true);
+    cJSON *export = json_read(path, true);
     if (export == NULL)
         return NULL;
     const cJSON *results = cJSON_GetObjectItemCaseSensitive(export, "results");
@@ -148,19 +116,17 @@ static cJSON *summarize_experiment(const char *path)
     struct sample *samples = calloc(n ? n : 1, sizeof *samples);
     if (samples == NULL)
         fail_wrong("out of memory");
-    size_t i = 0, c_base = n, py_base = n;
+    size_t i = 0;
     const cJSON *result;
     cJSON_ArrayForEach(result, results)
-    {
-        samples[i] = read_sample(result, path);
-        if (is_python(samples[i].name) ? py_base == n : c_base == n)
-            *(is_python(samples[i].name) ? &py_base : &c_base) = i;
-        i++;
-    }
+        samples[i++] = read_sample(result, path);
     cJSON *variants = cJSON_CreateObject();
     for (i = 0; i < n; i++) {
-        const struct sample *base = &samples[is_python(samples[i].name) ? py_base : c_base];
-        cJSON_AddItemToObject(variants, samples[i].name, summarize_variant(&samples[i], base));
+        /* The baseline is the first variant of the same group. */
+        size_t base = 0;
+        while (!same_group(samples[base].name, samples[i].name))
+            base++;
+        cJSON_AddItemToObject(variants, samples[i].name, summarize_variant(&samples[i], &samples[base]));
     }
     for (i = 0; i < n; i++)
         free(samples[i].times);
@@ -174,7 +140,7 @@ static int summarize(const char *run_dir)
     char path[4096];
     snprintf(path, sizeof path, "%s/meta.json", run_dir);
     cJSON *summary = cJSON_CreateObject();
-    cJSON_AddItemToObject(summary, "meta", read_json(path, false));
+    cJSON_AddItemToObject(summary, "meta", json_read(path, false));
     cJSON_AddStringToObject(summary, "ci_method", CI_METHOD);
     cJSON *experiments = cJSON_AddObjectToObject(summary, "experiments");
     DIR *dir = opendir(run_dir);
@@ -190,8 +156,12 @@ static int summarize(const char *run_dir)
             cJSON_AddItemToObject(experiments, entry->d_name, variants);
     }
     closedir(dir);
+    /* The verdict on each experiment's lessons (lessons.c). */
+    struct lessons_tally tally = {0};
+    lessons_judge_run(run_dir, cJSON_GetObjectItemCaseSensitive(summary, "meta"),
+                      cJSON_AddObjectToObject(summary, "lessons"), &tally);
     snprintf(path, sizeof path, "%s/summary.json", run_dir);
-    write_json(path, summary);
+    json_write(path, summary);
     cJSON_Delete(summary);
     return EXIT_RIGHT;
 }
@@ -200,28 +170,28 @@ static int summarize(const char *run_dir)
 
 static struct stats_interval interval_of(const cJSON *variant)
 {
-    return (struct stats_interval){number_at(variant, "speedup_low"),
-                                   number_at(variant, "speedup_high")};
+    return (struct stats_interval){json_number(variant, "speedup_low", 0),
+                                   json_number(variant, "speedup_high", 0)};
 }
 
 static void warn_if_other_machine(const cJSON *baseline, const cJSON *current)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(baseline, "meta");
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(current, "meta");
-    if (number_at(a, "cores") != number_at(b, "cores") ||
-        strcmp(text_at(a, "cpu"), text_at(b, "cpu")) != 0)
+    if (json_number(a, "cores", 0) != json_number(b, "cores", 0) ||
+        strcmp(json_text(a, "cpu"), json_text(b, "cpu")) != 0)
         printf("warning: the baseline comes from another machine (%s, %.0f cores; now %s, %.0f "
                "cores): speedups there are not comparable\n",
-               text_at(a, "cpu"), number_at(a, "cores"), text_at(b, "cpu"), number_at(b, "cores"));
+               json_text(a, "cpu"), json_number(a, "cores", 0), json_text(b, "cpu"), json_number(b, "cores", 0));
 }
 
 /* The fewest runs behind VARIANT's speedup in EXPERIMENT: its own or its
  * baseline's. */
 static double runs_behind(const cJSON *experiment, const cJSON *variant)
 {
-    const cJSON *base = cJSON_GetObjectItemCaseSensitive(experiment, text_at(variant, "baseline"));
-    double own = number_at(variant, "runs");
-    double base_runs = base != NULL ? number_at(base, "runs") : 0;
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(experiment, json_text(variant, "baseline"));
+    double own = json_number(variant, "runs", 0);
+    double base_runs = base != NULL ? json_number(base, "runs", 0) : 0;
     return own < base_runs ? own : base_runs;
 }
 
@@ -237,15 +207,15 @@ static int compare_experiment(const cJSON *baseline, const cJSON *current, doubl
         const cJSON *now = cJSON_GetObjectItemCaseSensitive(current, was->string);
         if (now == NULL) {
             printf("%-16s %-20s %8.2f %8s %8s  missing now\n", baseline->string, was->string,
-                   number_at(was, "speedup"), "-", "-");
+                   json_number(was, "speedup", 0), "-", "-");
             continue;
         }
-        double before = number_at(was, "speedup"), after = number_at(now, "speedup");
+        double before = json_number(was, "speedup", 0), after = json_number(now, "speedup", 0);
         /* A speedup over another variant than before measures something else. */
-        if (strcmp(text_at(was, "baseline"), text_at(now, "baseline")) != 0) {
+        if (strcmp(json_text(was, "baseline"), json_text(now, "baseline")) != 0) {
             printf("%-16s %-20s %8.2f %8.2f %8s  not compared: over %s then, over %s now\n",
-                   baseline->string, was->string, before, after, "-", text_at(was, "baseline"),
-                   text_at(now, "baseline"));
+                   baseline->string, was->string, before, after, "-", json_text(was, "baseline"),
+                   json_text(now, "baseline"));
             ++*unjudged;
             continue;
         }
@@ -270,7 +240,7 @@ static int compare_experiment(const cJSON *baseline, const cJSON *current, doubl
 
 static int compare(const char *baseline_path, const char *current_path, double threshold)
 {
-    cJSON *baseline = read_json(baseline_path, false), *current = read_json(current_path, false);
+    cJSON *baseline = json_read(baseline_path, false), *current = json_read(current_path, false);
     warn_if_other_machine(baseline, current);
     printf("%-16s %-20s %8s %8s %8s  %s\n", "experiment", "variant", "baseline", "now", "change",
            "verdict");
@@ -286,7 +256,7 @@ static int compare(const char *baseline_path, const char *current_path, double t
             regressions += compare_experiment(experiment, now, threshold, &unjudged);
     }
     printf("%d regression%s (threshold %.0f%%, intervals: %s)\n", regressions,
-           regressions == 1 ? "" : "s", 100 * threshold, text_at(current, "ci_method"));
+           regressions == 1 ? "" : "s", 100 * threshold, json_text(current, "ci_method"));
     if (unjudged > 0)
         printf("%d speedup%s judged: fewer than %d runs (time with --runs %d or more), or "
                "over another baseline variant than before\n",
@@ -299,7 +269,8 @@ static int compare(const char *baseline_path, const char *current_path, double t
 static _Noreturn void usage(void)
 {
     fail_usage("usage: conclab-results summarize RUN_DIR | compare BASELINE CURRENT "
-               "[--threshold=PERCENT]");
+               "[--threshold=PERCENT] | lessons RUN_DIR [EXPERIMENT] | lessons --check FILE... | "
+               "html RUN_DIR [EXPERIMENT...]");
 }
 
 int main(int argc, char **argv)
@@ -315,5 +286,9 @@ int main(int argc, char **argv)
             fail_usage("--threshold: expected --threshold=PERCENT, an integer from 0 to 100");
         return compare(argv[2], argv[3], (double)percent / 100);
     }
+    if (argc >= 2 && strcmp(argv[1], "lessons") == 0)
+        return lessons_command(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "html") == 0)
+        return html_command(argc - 2, argv + 2);
     usage();
 }
