@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The subprocess experiment's own checks (the generic ones are in
-# benchmarks/check_experiment.sh).  NO_ORPHANS is the no_orphans tool: it runs
+# benchmarks/harness/check_experiment.sh).  NO_ORPHANS is the no_orphans tool: it runs
 # a command and fails (exit 125) if the command leaves any process behind.
 #   check_subprocess.sh openssl                       the openssl command is there
 #   check_subprocess.sh nothing-left NO_ORPHANS BIN   every variant, both spawn methods

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The docs checker's own test: on the fixture (benchmarks/check_docs_fixture,
+# The docs checker's own test: on the fixture (benchmarks/harness/check_docs_fixture,
 # a repository in miniature: a sheet, its notes, key and Korean sheet, a bin
 # folder and a stand-in run_all.sh) every check passes; each defect written
 # into a copy of it makes the right check fail with the right message.
