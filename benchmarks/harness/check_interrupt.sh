@@ -10,15 +10,8 @@ fail() {
   exit 1
 }
 
-# Waits up to 30 s for a process whose command line matches $1.
-wait_for_process() {
-  local tries
-  for ((tries = 0; tries < 300; tries++)); do
-    pgrep -f -- "$1" >/dev/null && return 0
-    sleep 0.1
-  done
-  fail "no process matching '$1' appeared"
-}
+# shellcheck source=benchmarks/harness/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 main() {
   local run_all=$1 bin_dir=$2 name=$3 pid status=0 before

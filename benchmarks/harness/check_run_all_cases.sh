@@ -152,15 +152,8 @@ check_results() {
   [[ $(grep -c . "$RESULTS/history.jsonl") -eq $((2 * expected)) ]] || fail "history.jsonl: not 2 records per run"
 }
 
-# Waits up to 30 s for a process whose command line matches $1.
-wait_for_process() {
-  local tries
-  for ((tries = 0; tries < 300; tries++)); do
-    pgrep -f -- "$1" >/dev/null && return 0
-    sleep 0.1
-  done
-  fail "no process matching '$1' appeared"
-}
+# shellcheck source=benchmarks/harness/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 # True once nothing runs from the fake bin folder, within $1 seconds.
 fake_processes_end_within() {
