@@ -33,6 +33,8 @@ EXPERIMENTS=()
 FAILED=()
 REGRESSED=false
 STRICT_LESSONS=false
+SWEEP_PAST_CORES=false # --sweep: the worker sweeps go on to 2x and 4x the cores
+MAX_WORKERS=           # --max-workers: the most workers a sweep times
 LESSONS_MISSED=false
 CHILD_GROUP=
 # The two test hosts of a size sweep while they are up: harness, state folder.
@@ -44,7 +46,8 @@ WATCHDOG_FD=
 usage() {
   cat <<EOF
 usage: ./run_all.sh [--quick] [--runs N] [--python LIST | --no-python] [--compare FILE
-                   [--threshold PERCENT]] [--save-baseline] [EXPERIMENT...]
+                   [--threshold PERCENT]] [--save-baseline] [--sweep] [--max-workers N]
+                   [EXPERIMENT...]
        ./run_all.sh --test
 
 Installs what is missing (Debian packages, as root), builds the release preset,
@@ -73,6 +76,10 @@ waits for the first to end (the two would disturb each other's timings).
                       and a column of book.md; one that is missing is a warning
   --no-python         time only the C programs, not CPython's originals
   --strict-lessons    exit 1 when a lesson is not shown (by default a warning)
+  --sweep             time the worker sweeps past the cores: 1, 2, ... the cores,
+                      then 2x and 4x the cores (by default they stop at the cores),
+                      and the first series again with each worker pinned to a core
+  --max-workers N     the most workers a sweep times (1..1024)
   --test              install, build, and run every test (CTest) on the release
                       build, then under the asan and tsan presets; times nothing
   --help              this text
@@ -121,6 +128,13 @@ parse_args() {
         ;;
       --save-baseline) SAVE_BASELINE=true ;;
       --strict-lessons) STRICT_LESSONS=true ;;
+      --sweep) SWEEP_PAST_CORES=true ;;
+      --max-workers=*) set_max_workers "${1#--max-workers=}" ;;
+      --max-workers)
+        (($# > 1)) || die_usage "--max-workers needs a value"
+        set_max_workers "$2"
+        shift
+        ;;
       --no-python) PYTHON=false ;;
       --python=*) set_python_list "${1#--python=}" ;;
       --python)
@@ -150,6 +164,13 @@ set_python_list() {
     die_usage "--python='$1': a comma-separated list of interpreters (names on PATH or paths), none empty"
   PYTHON_LIST=$1
   PYTHON_LIST_GIVEN=true
+}
+
+set_max_workers() {
+  if ! [[ $1 =~ ^[0-9]{1,4}$ ]] || ((10#$1 < 1 || 10#$1 > 1024)); then
+    die_usage "--max-workers='$1': must be an integer between 1 and 1024"
+  fi
+  MAX_WORKERS=$((10#$1))
 }
 
 # Numbers are decimal also with leading zeros (10#: bash reads 010 as octal).
@@ -424,24 +445,109 @@ gp_strings() {
   done
 }
 
-# An experiment that declares a sweep (its --sweep prints arguments with a
-# {workers} placeholder) is also timed at 1..N workers, N the cores online
-# (at least 2), and drawn against Amdahl's law with the fitted serial fraction.
+# The worker counts of a sweep, comma-separated: 1, 2, ... the cores online
+# (at least 2), and with --sweep also 2x and 4x the cores; none above
+# --max-workers.
+sweep_points() {
+  local cores n points=()
+  cores=$(nproc)
+  ((cores >= 2)) || cores=2
+  for ((n = 1; n <= cores; n++)); do points+=("$n"); done
+  [[ $SWEEP_PAST_CORES == false ]] || points+=($((2 * cores)) $((4 * cores)))
+  for n in "${points[@]}"; do
+    [[ -z $MAX_WORKERS ]] || ((n <= MAX_WORKERS)) || continue
+    printf '%s\n' "$n"
+  done | paste -sd,
+}
+
+# An experiment that declares a sweep (its --sweep prints a line per series:
+# NAME, arguments with a {workers} placeholder, strong|weak) is also timed at
+# each point of sweep_points, every series, and drawn in one chart with the
+# ideal and Amdahl's law fitted to the first series up to the cores.
+# sweep.tsv: series workers median speedup, the speedup over the series' own
+# one worker (weak scaling: its throughput, N x t1 / tN).
 sweep_workers() {
-  local dir=$1 name=$2 args style=full max
-  args=$("$BIN_DIR/$name" --sweep) || return 1
-  [[ -n $args ]] || return 0
+  local dir=$1 name=$2 lines line series args scaling style=full points i=0
+  lines=$("$BIN_DIR/$name" --sweep) || return 1
+  [[ -n $lines ]] || return 0
   [[ -t 1 ]] || style=basic
-  max=$(nproc)
-  ((max >= 2)) || max=2
-  echo "  sweep: $name $args, workers 1..$max"
-  run_stoppable hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style "$style" \
-    --parameter-scan workers 1 "$max" --export-json "$dir/sweep.json" \
-    "$(printf '%q' "$BIN_DIR/$name") $args --size=$SIZE" >/dev/null || return 1
-  jq -r '.results[0].median as $one | .results[] |
-      [(.parameters.workers | tonumber), $one / .median, .median] | @tsv' \
-    "$dir/sweep.json" >"$dir/sweep.dat"
+  points=$(sweep_points)
+  # Past the cores, placement matters: the first series again, each worker
+  # pinned to a core (--pin=core), where the program can pin.
+  if [[ $SWEEP_PAST_CORES == true ]] && "$BIN_DIR/$name" --help | grep -q -- '--pin='; then
+    lines+=$'\n'$(head -1 <<<"$lines" | awk -F'\t' -v OFS='\t' '{ print $1 "-pinned", $2 " --pin=core", $3 }')
+  fi
+  rm -f "$dir"/sweep-*.json
+  while IFS=$'\t' read -r series args scaling; do
+    echo "  sweep: $name $series ($args), workers $points"
+    run_stoppable hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style "$style" \
+      --parameter-list workers "$points" --export-json "$(printf '%s/sweep-%02d.json' "$dir" "$i")" \
+      "$(printf '%q' "$BIN_DIR/$name") $args --size=$SIZE" >/dev/null || return 1
+    jq --arg series "$series" --arg scaling "$scaling" \
+      '.results[] |= (.parameters.series = $series | .parameters.scaling = $scaling)' \
+      "$(printf '%s/sweep-%02d.json' "$dir" "$i")" >"$dir/sweep-series.json.new"
+    mv "$dir/sweep-series.json.new" "$(printf '%s/sweep-%02d.json' "$dir" "$i")"
+    i=$((i + 1))
+  done <<<"$lines"
+  jq -s '{results: [.[].results[]]}' "$dir"/sweep-*.json >"$dir/sweep.json"
+  rm -f "$dir"/sweep-*.json
+  plot_sweep "$dir" "$name"
+}
+
+# One line per variant of spread.tsv: its workers' least and most, and the
+# coefficient of variation (0: an even share).
+spread_lines() {
+  awk -F'\t' '
+    !($1 in n) { order[++m] = $1 }
+    { n[$1]++; sum[$1] += $5; sq[$1] += $5 * $5; what[$1] = $2; unit[$1] = $3
+      if (!($1 in low) || $5 < low[$1]) low[$1] = $5
+      if (!($1 in high) || $5 > high[$1]) high[$1] = $5 }
+    END {
+      for (j = 1; j <= m; j++) {
+        v = order[j]; mean = sum[v] / n[v]
+        var = n[v] > 1 ? (sq[v] - n[v] * mean * mean) / (n[v] - 1) : 0
+        cv = mean > 0 && var > 0 ? sqrt(var) / mean : 0
+        printf "- %s: %s from %.4g to %.4g %s over %d workers, coefficient of variation %.2f\n",
+          v, what[v], low[v], high[v], unit[v], n[v], cv
+      }
+    }' "$1"
+}
+
+# The sweep as a Markdown table: a row per series, a column per worker count.
+sweep_table() {
+  local tsv=$1
+  [[ -f $tsv ]] || return 0
+  awk -F'\t' '
+    !($2 in seen) { seen[$2] = 1; counts[++n] = $2 }
+    !($1 in known) { known[$1] = 1; series[++m] = $1 }
+    { cell[$1, $2] = sprintf("%.2f× (%.3f s)", $4, $3) }
+    END {
+      printf "| series \\ workers |"; for (i = 1; i <= n; i++) printf " %s |", counts[i]; print ""
+      printf "|---|"; for (i = 1; i <= n; i++) printf "---|"; print ""
+      for (j = 1; j <= m; j++) {
+        printf "| %s |", series[j]
+        for (i = 1; i <= n; i++) printf " %s |", ((series[j], counts[i]) in cell) ? cell[series[j], counts[i]] : "–"
+        print ""
+      }
+    }' "$tsv"
+}
+
+# sweep.tsv and sweep.dat (a block per series) from sweep.json, and the chart.
+plot_sweep() {
+  local dir=$1 name=$2 names fit_first
+  jq -r '.results as $r
+      | ($r | reduce .[].parameters.series as $s ([]; if any(.[]; . == $s) then . else . + [$s] end))[]
+      | . as $s | [$r[] | select(.parameters.series == $s)] as $g | $g[0].median as $one
+      | $g[] | (.parameters.workers | tonumber) as $n
+      | [$s, $n, .median,
+         (if .parameters.scaling == "weak" then $n * $one / .median else $one / .median end)]
+      | @tsv' "$dir/sweep.json" >"$dir/sweep.tsv"
+  awk -F'\t' 'NR > 1 && $1 != last { printf "\n\n" } { print $2, $4, $3; last = $1 }' \
+    "$dir/sweep.tsv" >"$dir/sweep.dat"
+  names=$(cut -f1 "$dir/sweep.tsv" | uniq | paste -sd' ')
+  fit_first=$(jq -r 'if .results[0].parameters.scaling == "weak" then 0 else 1 end' "$dir/sweep.json")
   gnuplot -e "$(gp_strings datafile "$dir/sweep.dat" outbase "$dir/$name-sweep" fitfile "$dir/amdahl-fit.txt" \
+    series_names "$names" cores "$(nproc)" fit_first "$fit_first" \
     chart_title "$name: speedup against workers ($SIZE size, $(nproc) cores)")" \
     "$ROOT/plots/amdahl.gp"
   distrust_fast_fit "$dir"
@@ -455,6 +561,27 @@ plot_variants() {
     "$dir/hyperfine.json" >"$dir/bars.dat"
   gnuplot -e "$(gp_strings datafile "$dir/bars.dat" outbase "$dir/$name" chart_title "$name ($SIZE size, $(nproc) cores)")" \
     "$ROOT/plots/bars.gp"
+}
+
+# How evenly the workers shared the work, where the checked runs
+# (verify-VARIANT.json) report it (report_spread: data.NAME beside metrics
+# NAME_cv): spread.tsv (variant name unit worker value) and a chart.
+plot_spread() {
+  local dir=$1 name=$2 files=() file names label
+  for file in "$dir"/verify-*.json; do [[ -e $file ]] && files+=("$file"); done
+  ((${#files[@]} > 0)) || return 0
+  jq -r '. as $r | [(.data // {}) | keys[] | select($r.metrics[. + "_cv"] != null)][0] as $k
+      | select($k != null) | .data[$k] | sort | to_entries[]
+      | [$r.variant, $k, $r.metrics[$k + "_max"].unit, .key + 1, .value] | @tsv' \
+    "${files[@]}" >"$dir/spread.tsv"
+  [[ -s $dir/spread.tsv ]] || { rm -f "$dir/spread.tsv"; return 0; }
+  awk -F'\t' 'NR > 1 && $1 != last { printf "\n\n" } { print $4, $5; last = $1 }' \
+    "$dir/spread.tsv" >"$dir/spread.dat"
+  names=$(cut -f1 "$dir/spread.tsv" | uniq | paste -sd' ')
+  label=$(awk -F'\t' 'NR == 1 { print $2 ($3 != "" ? " (" $3 ")" : "") }' "$dir/spread.tsv")
+  gnuplot -e "$(gp_strings datafile "$dir/spread.dat" outbase "$dir/$name-spread" series_names "$names" \
+    y_label "$label" chart_title "$name: how evenly the workers shared the work ($SIZE size, $(nproc) cores)")" \
+    "$ROOT/plots/spread.gp"
 }
 
 # An experiment that declares a size sweep (--size-sweep prints NAME=V1,V2,...)
@@ -551,7 +678,7 @@ run_experiment() {
   mkdir -p "$dir"
   variant_commands "$name" >"$dir/commands.tsv"
   verify_variants "$dir" && time_variants "$dir" && plot_variants "$dir" "$name" &&
-    sweep_workers "$dir" "$name" && sweep_sizes "$dir" "$name"
+    plot_spread "$dir" "$name" && sweep_workers "$dir" "$name" && sweep_sizes "$dir" "$name"
 }
 
 # The C compiler, its version and the flags that built the programs in
@@ -996,7 +1123,12 @@ write_report() {
       speedup_table "$name"
       if [[ -f $RUN_DIR/$name/$name-sweep.svg ]]; then
         printf '\n![%s against workers](%s/%s-sweep.svg)\n\n' "$name" "$name" "$name"
-        printf 'Serial fraction fitted to the sweep (Amdahl): %s\n' "$(cat "$RUN_DIR/$name/amdahl-fit.txt")"
+        printf 'Serial fraction fitted to the sweep (Amdahl): %s\n\n' "$(cat "$RUN_DIR/$name/amdahl-fit.txt")"
+        sweep_table "$RUN_DIR/$name/sweep.tsv"
+      fi
+      if [[ -f $RUN_DIR/$name/$name-spread.svg ]]; then
+        printf '\n![%s: how evenly the workers shared the work](%s/%s-spread.svg)\n\n' "$name" "$name" "$name"
+        spread_lines "$RUN_DIR/$name/spread.tsv"
       fi
       if [[ -f $RUN_DIR/$name/$name-size-sweep.svg ]]; then
         printf '\n![%s against the size of the work](%s/%s-size-sweep.svg)\n\n' "$name" "$name" "$name"

@@ -267,8 +267,9 @@ static void print_list(const struct cli_program *program, FILE *out)
 
 static void print_sweep(const struct cli_program *program, FILE *out)
 {
-    if (program->sweep != NULL)
-        fprintf(out, "%s\n", program->sweep);
+    for (size_t i = 0; i < program->n_sweep; i++)
+        fprintf(out, "%s\t%s\t%s\n", program->sweep[i].series, program->sweep[i].args,
+                program->sweep[i].weak ? "weak" : "strong");
 }
 
 static void print_size_sweep(const struct cli_program *program, FILE *out)
@@ -333,10 +334,10 @@ void cli_print_help(const struct cli_program *program, FILE *out)
     print_option_line(out, "--json", "print one JSON object on stdout instead of the human report");
     print_option_line(out, "--list", "print the variants run_all.sh times: NAME<TAB>ARGS per line");
     print_option_line(out, "--sweep",
-                      program->sweep != NULL
-                          ? "print the arguments of one point of the worker sweep: "
-                            "{workers} stands for the number of workers"
-                          : "print the worker sweep's arguments (none for this program)");
+                      program->n_sweep > 0
+                          ? "print the worker sweep: SERIES<TAB>ARGS<TAB>strong|weak per line, "
+                            "{workers} in ARGS standing for the number of workers"
+                          : "print the worker sweep (none for this program)");
     print_option_line(out, "--size-sweep",
                       program->size_sweep != NULL
                           ? "print the size sweep: NAME=V1,V2,... the values of --NAME at "

@@ -55,6 +55,17 @@ struct cli_variant {
     const char *args; /* "--mode=threads --split" */
 };
 
+/* One series of a worker sweep: the arguments that run one point, with the
+ * placeholder {workers} (hyperfine's parameter-scan syntax).  Strong scaling:
+ * the work is the same at every point, so N workers at best take 1/N of the
+ * time.  Weak scaling: each worker does the same work (counter: increments
+ * per thread), so the work grows with N and the driver compares throughput. */
+struct cli_sweep {
+    const char *series; /* "threads" */
+    const char *args;   /* "--mode=threads --split --workers={workers}" */
+    bool weak;          /* true: the work grows with the workers */
+};
+
 struct cli_program {
     const char *name;       /* "factorize" */
     const char *summary;    /* the question the experiment answers, one line */
@@ -64,12 +75,11 @@ struct cli_program {
     size_t n_options;
     const struct cli_variant *variants;
     size_t n_variants;
-    /* The arguments that run one point of a sweep over the number of workers,
-     * with the placeholder {workers} (hyperfine's parameter-scan syntax):
-     * "--mode=threads --workers={workers}".  --sweep prints it on one line, so
-     * a driver can time 1..N workers; NULL: the program has no sweep and
-     * --sweep prints nothing. */
-    const char *sweep;
+    /* The series of the sweep over the number of workers (see struct
+     * cli_sweep): --sweep prints one line per series, so a driver can time
+     * each at 1, 2, ... workers; none (n_sweep 0): --sweep prints nothing. */
+    const struct cli_sweep *sweep;
+    size_t n_sweep;
     /* Where the parallel variants start to pay: "NAME=V1,V2,...", the values
      * of the program's option --NAME at which a driver times every variant
      * ("base=5000000,20000000").  --size-sweep prints it on one line; NULL:

@@ -24,6 +24,7 @@
 #include "fail.h"
 #include "fdio.h"
 #include "gil.h"
+#include "pin.h"
 #include "proc.h"
 #include "queue.h"
 #include "sync.h"
@@ -505,6 +506,7 @@ struct worker {
     pid_t pid;     /* the worker process, -1 when there is none */
     int task_fd;   /* pipe to its stdin-like task stream (parent's write end) */
     int result_fd; /* pipe from it (parent's read end) */
+    size_t tasks_run; /* tasks this worker started, guarded by the executor's mutex */
 };
 
 struct executor {
@@ -670,6 +672,7 @@ static int spawn_process(struct worker *worker)
     }
     pid_t pid = children_fork(); /* flushes stdio: the child never repeats buffered output */
     if (pid == 0) {
+        pin_worker((size_t)(worker - worker->executor->workers));
         close(to_child[1]);
         close(from_child[0]);
         worker_process_main(&worker->executor->options, to_child[0], from_child[1]);
@@ -871,7 +874,10 @@ static void serve(struct worker *worker, void (*run)(struct worker *, struct fut
             discard(executor, future);
             continue;
         }
-        count(executor, &executor->stats.started);
+        sync_lock(&executor->mutex);
+        executor->stats.started++;
+        worker->tasks_run++;
+        sync_unlock(&executor->mutex);
         run(worker, future);
         future_release(future);
     }
@@ -881,6 +887,7 @@ static void *thread_worker_main(void *arg)
 {
     struct worker *worker = arg;
     const struct executor_options *options = &worker->executor->options;
+    pin_worker((size_t)(worker - worker->executor->workers));
     if (options->initializer != NULL)
         options->initializer(options->arg);
     serve(worker, run_here);
@@ -1045,6 +1052,16 @@ struct executor_stats executor_get_stats(struct executor *executor)
     struct executor_stats stats = executor->stats;
     sync_unlock(&executor->mutex);
     return stats;
+}
+
+size_t executor_tasks_per_worker(struct executor *executor, size_t *counts, size_t max)
+{
+    sync_lock(&executor->mutex);
+    size_t n = executor->n_workers < max ? executor->n_workers : max;
+    for (size_t i = 0; i < n; i++)
+        counts[i] = executor->workers[i].tasks_run;
+    sync_unlock(&executor->mutex);
+    return n;
 }
 
 /* ---- map ----------------------------------------------------------------- */

@@ -180,6 +180,12 @@ struct executor_stats {
 };
 struct executor_stats executor_get_stats(struct executor *executor);
 
+/* How evenly the pool shared the work: the tasks each worker has started so
+ * far (a process pool counts per worker slot, a replacement continuing its
+ * predecessor's count), written to COUNTS[0..] for at most MAX workers.
+ * Returns how many it wrote: the pool's workers, or MAX if fewer. */
+size_t executor_tasks_per_worker(struct executor *executor, size_t *counts, size_t max);
+
 /* ---- futures ------------------------------------------------------------ */
 
 enum future_state {

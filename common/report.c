@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "fail.h"
+#include "stats.h"
 #include "sysinfo.h"
 
 struct report {
@@ -85,6 +86,28 @@ void report_data(struct report *report, const char *name, cJSON *item)
 {
     if (!cJSON_AddItemToObject(report->data, name, must(item)))
         fail_wrong("out of memory while building the report");
+}
+
+void report_spread(struct report *report, const char *name, const double *values, size_t n,
+                   const char *unit)
+{
+    double low = values[0], high = values[0];
+    cJSON *list = must(cJSON_CreateArray());
+    for (size_t i = 0; i < n; i++) {
+        low = values[i] < low ? values[i] : low;
+        high = values[i] > high ? values[i] : high;
+        if (!cJSON_AddItemToArray(list, must(cJSON_CreateNumber(values[i]))))
+            fail_wrong("out of memory while building the report");
+    }
+    double mean = stats_mean(values, n);
+    char metric[96];
+    snprintf(metric, sizeof metric, "%s_min", name);
+    report_metric(report, metric, low, unit);
+    snprintf(metric, sizeof metric, "%s_max", name);
+    report_metric(report, metric, high, unit);
+    snprintf(metric, sizeof metric, "%s_cv", name);
+    report_metric(report, metric, mean > 0 ? stats_stddev(values, n) / mean : 0, "");
+    report_data(report, name, list);
 }
 
 static char *format_text(const char *format, va_list args)

@@ -45,6 +45,14 @@ void report_metric(struct report *report, const char *name, double value, const 
  * not shown in the human form.  For lists a test wants to read back. */
 void report_data(struct report *report, const char *name, cJSON *item);
 
+/* How evenly the workers shared the work: VALUES[0..N) is each worker's share
+ * (tasks, increments, seconds), N >= 1.  Records the metrics NAME_min,
+ * NAME_max (in UNIT) and NAME_cv, the coefficient of variation (sample
+ * standard deviation over the mean, 0 for one worker or a zero mean), and the
+ * list under data.NAME. */
+void report_spread(struct report *report, const char *name, const double *values, size_t n,
+                   const char *unit);
+
 /* Records one check of the answer, with a printf-style DETAIL saying what was
  * compared.  Returns OK, so callers can chain checks. */
 bool report_check(struct report *report, const char *name, bool ok, const char *format, ...)

@@ -8,6 +8,7 @@
 
 #include "fail.h"
 #include "gil.h"
+#include "pin.h"
 
 /* Holds the bodies back until every thread exists (or creation failed).
  * The threads wait by yielding, not by sleeping on a condition variable: a
@@ -24,6 +25,7 @@ struct member {
     void (*body)(void *item);
     void *item;
     struct start_gate *gate;
+    size_t index; /* the member's place in the team, for pin_worker */
 };
 
 /* True when the body may run, false when the team was cancelled. */
@@ -46,6 +48,7 @@ static void open_gate(struct start_gate *gate, bool cancelled)
 static void *member_main(void *arg)
 {
     struct member *member = arg;
+    pin_worker(member->index);
     if (wait_at_gate(member->gate)) {
         gil_thread_begin();
         member->body(member->item);
@@ -115,7 +118,7 @@ void thread_team_run(size_t count, void (*body)(void *item), void *items, size_t
     atomic_init(&gate.cancelled, false);
     for (size_t i = 0; i < count; i++)
         members[i] = (struct member){
-            .body = body, .item = (char *)items + i * item_size, .gate = &gate};
+            .body = body, .item = (char *)items + i * item_size, .gate = &gate, .index = i};
 
     int create_error;
     size_t started = create_members(members, count, &create_error);

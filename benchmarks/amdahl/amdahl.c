@@ -238,6 +238,10 @@ static void apply_size(struct settings *settings)
         settings->work = work[settings->common.size];
 }
 
+static const struct cli_sweep sweep[] = {
+    {"threads", "--mode=threads --workers={workers}", false},
+};
+
 static struct settings parse_settings(int argc, char **argv)
 {
     int cores = sysinfo_online_cores();
@@ -270,7 +274,8 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = make_variants(cores),
-        .sweep = "--mode=threads --workers={workers}",
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     if (settings.workers_given && settings.mode == MODE_SEQ)

@@ -42,6 +42,7 @@
 #include "clock.h"
 #include "fail.h"
 #include "gil.h"
+#include "pin.h"
 #include "report.h"
 #include "thread_team.h"
 
@@ -296,6 +297,25 @@ static struct overlap measure_overlap(const struct worker *workers, size_t n)
     return overlap;
 }
 
+/* How unevenly the threads got their turns: each thread's finish, from the
+ * earliest start.  Every thread does the same increments, so with turns
+ * shared evenly they all finish near the end; a lock that lets its holder
+ * take it again and again (a spin lock, an unfair mutex) lets some finish
+ * long before the others: a large finish_s_cv. */
+static void report_finishes(struct report *report, const struct worker *workers, size_t n)
+{
+    double origin = workers[0].first_s;
+    for (size_t i = 1; i < n; i++)
+        origin = workers[i].first_s < origin ? workers[i].first_s : origin;
+    double *finish = calloc(n, sizeof *finish);
+    if (finish == NULL)
+        fail_wrong("out of memory for %zu threads' times", n);
+    for (size_t i = 0; i < n; i++)
+        finish[i] = workers[i].last_s - origin;
+    report_spread(report, "finish_s", finish, n, "s");
+    free(finish);
+}
+
 /* Each thread's interval, from the earliest start, for the JSON. */
 static cJSON *intervals(const struct worker *workers, size_t n)
 {
@@ -358,6 +378,7 @@ struct settings {
     long long threads, increments;
     bool threads_given, increments_given;
     struct gil_options gil;
+    int pin;
     struct cli_common common;
 };
 
@@ -378,6 +399,14 @@ static void apply_size(struct settings *settings)
         settings->increments = increments[CLI_SIZE_BOOK];
 }
 
+/* Each thread does the same increments, so the work grows with the threads:
+ * the sweep compares throughput, and shows what contention does to it. */
+static const struct cli_sweep sweep[] = {
+    {"mutex", "--mode=mutex --threads={workers}", true},
+    {"spinlock", "--mode=spinlock --threads={workers}", true},
+    {"sharded", "--mode=sharded --threads={workers}", true},
+};
+
 static struct settings parse_settings(int argc, char **argv)
 {
     struct settings settings = {.mode = MODE_UNLOCKED, .gil = GIL_OPTIONS_DEFAULT};
@@ -391,6 +420,7 @@ static struct settings parse_settings(int argc, char **argv)
          .integer = &settings.increments, .given = &settings.increments_given,
          .help = "additions of 1 per thread; default 1000000 (book, large), 100000 (quick; unlocked: 1000000); unlocked doubles it after a trial whose threads never overlapped, unless given"},
         GIL_CLI_OPTIONS(&settings.gil),
+        PIN_CLI_OPTION(&settings.pin),
     };
     const struct cli_program program = {
         .name = "counter",
@@ -407,8 +437,11 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
+    pin_set_policy(settings.pin);
     gil_options_check(&settings.gil);
     apply_size(&settings);
     return settings;
@@ -566,7 +599,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n_workers; i++)
         switched_mid_update += workers[i].switched_mid_update;
     cJSON *times = intervals(workers, n_workers);
-    free(workers);
     shared_counter_destroy(&shared);
     char variant[32];
     struct report *report = report_new(
@@ -575,7 +607,10 @@ int main(int argc, char **argv)
     describe(report, &settings, elapsed);
     check_total(report, &settings, found, switched_mid_update);
     report_overlap(report, &settings, &overlap, trials);
+    report_finishes(report, workers, n_workers);
+    free(workers);
     report_data(report, "threads", times);
+    pin_report(report);
     gil_report(report);
     gil_shutdown();
     return report_finish(report, settings.common.json, stdout);

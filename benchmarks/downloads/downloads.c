@@ -696,6 +696,11 @@ static void check_combinations(const struct settings *s)
                    s->requests, s->latency_ms, lower_bound_s(s), mode_names[s->mode]);
 }
 
+/* Waiting, not computing: a pool keeps gaining past the cores. */
+static const struct cli_sweep sweep[] = {
+    {"threads", "--mode=thread-pool --workers={workers}", false},
+};
+
 static struct settings parse_settings(int argc, char **argv)
 {
     struct settings s = {.mode = MODE_SEQ, .workers = 5, .connections = 100,
@@ -731,6 +736,8 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &s.common);
     apply_size(&s);

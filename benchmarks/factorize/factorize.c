@@ -41,6 +41,7 @@
 #include "fail.h"
 #include "fdio.h"
 #include "gil.h"
+#include "pin.h"
 #include "report.h"
 #include "sysinfo.h"
 #include "thread_team.h"
@@ -175,11 +176,13 @@ static void run_job(struct job *job, const uint64_t *numbers)
 struct thread_task {
     struct job *job;
     const uint64_t *numbers;
+    size_t index; /* the thread's place, for pin_worker */
 };
 
 static void *thread_main(void *arg)
 {
     struct thread_task *task = arg;
+    pin_worker(task->index);
     run_job(task->job, task->numbers);
     return NULL;
 }
@@ -191,7 +194,7 @@ static void run_in_threads(struct plan *plan, const uint64_t *numbers)
     size_t started = 0;
     int error = 0;
     for (; started < plan->n_jobs; started++) {
-        tasks[started] = (struct thread_task){&plan->jobs[started], numbers};
+        tasks[started] = (struct thread_task){&plan->jobs[started], numbers, started};
         error = thread_team_create(&threads[started], thread_main, &tasks[started]);
         if (error != 0)
             break;
@@ -273,6 +276,7 @@ static size_t start_children(struct plan *plan, const uint64_t *numbers, struct 
             return i;
         }
         if (pid == 0) {
+            pin_worker(i);
             /* The child keeps only its own write end: the parent's table of
              * children and the read ends of its elder siblings are not its own. */
             close(ends[0]);
@@ -374,6 +378,7 @@ struct settings {
     uint64_t numbers[CLI_MAX_POSITIONAL];
     size_t n_numbers;
     struct gil_options gil;
+    int pin;
     struct cli_common common;
 };
 
@@ -409,6 +414,13 @@ static void parse_numbers(struct settings *settings)
     }
 }
 
+/* The balanced split, in threads and in processes: the book's one thread
+ * per number stops at 1.5. */
+static const struct cli_sweep sweep[] = {
+    {"threads", "--mode=threads --split --workers={workers}", false},
+    {"processes", "--mode=processes --split --workers={workers}", false},
+};
+
 static struct settings parse_settings(int argc, char **argv)
 {
     struct settings settings = {
@@ -422,6 +434,7 @@ static struct settings parse_settings(int argc, char **argv)
          .given = &settings.workers_given,
          .help = "with --split: threads or processes sharing the work; default: online cores"},
         GIL_CLI_OPTIONS(&settings.gil),
+        PIN_CLI_OPTION(&settings.pin),
     };
     const struct cli_program program = {
         .name = "factorize",
@@ -436,10 +449,11 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
-        /* The balanced split: the book's one thread per number stops at 1.5. */
-        .sweep = "--mode=threads --split --workers={workers}",
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
+    pin_set_policy(settings.pin);
     if (settings.split && settings.mode == MODE_SEQ)
         fail_usage("--split needs --mode=threads or --mode=processes");
     if (settings.workers_given && !settings.split)
@@ -541,6 +555,7 @@ int main(int argc, char **argv)
     struct report *report = report_new("factorize", variant);
     describe(report, &settings);
     report_elapsed(report, elapsed);
+    pin_report(report);
     gil_report(report);
     gil_shutdown();
     for (size_t i = 0; i < settings.n_numbers; i++)

@@ -550,6 +550,11 @@ static void apply_size_defaults(struct settings *settings)
         settings->generations = generations[size];
 }
 
+/* The cells' blocking I/O overlaps in as many threads as the pool has. */
+static const struct cli_sweep sweep[] = {
+    {"threads", "--mode=pool --workers={workers}", false},
+};
+
 static struct settings parse_settings(int argc, char **argv)
 {
     struct settings settings = {
@@ -582,6 +587,8 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     gil_options_check(&settings.gil);

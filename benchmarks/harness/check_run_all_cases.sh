@@ -48,8 +48,9 @@ cleanup() {
 # The scratch folder, a fake bin folder beside the real results tool, and
 # the environment that points the driver at them.  tiny has two variants
 # that take a few milliseconds (or FAKE_NAP seconds, through nap, which
-# pgrep -f finds by its path) and, with FAKE_SWEEP set, a sweep over
-# workers; crashes dies of SIGSEGV.
+# pgrep -f finds by its path), par reports how evenly its two workers shared
+# the work, and with FAKE_SWEEP set a sweep over workers in two series;
+# crashes dies of SIGSEGV.
 setup() {
   SCRATCH=$(mktemp -d)
   trap cleanup EXIT
@@ -61,10 +62,18 @@ setup() {
 #!/usr/bin/env bash
 case $1 in
   --list) printf 'seq\t--mode=seq\npar\t--mode=par\n' ;;
-  --sweep) if [[ -n ${FAKE_SWEEP:-} ]]; then echo '--mode=par --workers={workers}'; fi ;;
+  --sweep)
+    if [[ -n ${FAKE_SWEEP:-} ]]; then
+      printf 'par\t--mode=par --workers={workers}\tstrong\neach\t--mode=par --each={workers}\tweak\n'
+    fi
+    ;;
   *)
     if [[ ${FAKE_NAP:-0} != 0 ]]; then "$(dirname "$0")/../nap" "$FAKE_NAP"; fi
-    if [[ " $* " == *" --json "* ]]; then echo '{"experiment": "tiny", "ok": true}'; fi
+    if [[ " $* " == *" --json "* && " $* " == *" --mode=par "* ]]; then
+      echo '{"experiment": "tiny", "variant": "par", "ok": true, "metrics": {"tasks_per_worker_max": {"value": 3, "unit": "tasks"}, "tasks_per_worker_cv": {"value": 0.71, "unit": ""}}, "data": {"tasks_per_worker": [3, 1]}}'
+    elif [[ " $* " == *" --json "* ]]; then
+      echo '{"experiment": "tiny", "ok": true}'
+    fi
     ;;
 esac
 PROGRAM
@@ -404,6 +413,43 @@ case_runs_decimal() {
       "$RESULTS/latest/tiny/hyperfine.json" >/dev/null || fail "--runs $runs: hyperfine did not time $((10#$runs)) runs"
   done
   ok "--runs 08 and --runs 010: 8 and 10 runs"
+}
+
+# The worker counts of tiny's sweep, per series, from sweep.tsv.
+sweep_counts() {
+  awk -F'\t' -v s="$1" '$1 == s { printf "%s%s", sep, $2; sep = "," }' "$RESULTS/latest/tiny/sweep.tsv"
+}
+
+case_sweep_past_cores() {
+  local cores expected n
+  cores=$(nproc)
+  ((cores >= 2)) || cores=2
+  expected=$(seq -s, 1 "$cores"),$((2 * cores)),$((4 * cores))
+  FAKE_SWEEP=1 run_tiny --sweep >/dev/null 2>"$SCRATCH/err" || fail "--sweep: exit $?: $(cat "$SCRATCH/err")"
+  for n in par each; do
+    [[ $(sweep_counts $n) == "$expected" ]] || fail "--sweep: series $n timed at $(sweep_counts $n), not $expected"
+  done
+  [[ -s $RESULTS/latest/tiny/tiny-sweep.svg ]] || fail "--sweep: no chart"
+  grep -q '^| par |' "$RESULTS/latest/REPORT.md" || fail "--sweep: no sweep table in REPORT.md"
+  FAKE_SWEEP=1 run_tiny >/dev/null || fail "without --sweep: exit $?"
+  [[ $(sweep_counts par) == "$(seq -s, 1 "$cores")" ]] || fail "without --sweep: $(sweep_counts par), not up to the cores"
+  FAKE_SWEEP=1 run_tiny --sweep --max-workers 2 >/dev/null || fail "--max-workers 2: exit $?"
+  [[ $(sweep_counts each) == 1,2 ]] || fail "--max-workers 2: $(sweep_counts each)"
+  for n in 0 1025 x ''; do
+    run_all --max-workers "$n" tiny >/dev/null 2>"$SCRATCH/err" && fail "--max-workers '$n' accepted"
+    [[ $? -eq 2 && $(wc -l <"$SCRATCH/err") -eq 1 ]] || fail "--max-workers '$n': $(cat "$SCRATCH/err")"
+  done
+  ok "--sweep: $expected workers in both series; $(seq -s, 1 "$cores") without; --max-workers caps and checks"
+}
+
+case_spread() {
+  run_tiny >/dev/null 2>"$SCRATCH/err" || fail "exit $?: $(cat "$SCRATCH/err")"
+  [[ $(cut -f1,2,4,5 "$RESULTS/latest/tiny/spread.tsv" | tr '\t\n' ' ;') == "par tasks_per_worker 1 1;par tasks_per_worker 2 3;" ]] ||
+    fail "spread.tsv: $(cat "$RESULTS/latest/tiny/spread.tsv")"
+  [[ -s $RESULTS/latest/tiny/tiny-spread.svg ]] || fail "no spread chart"
+  grep -q '^- par: tasks_per_worker from 1 to 3 tasks over 2 workers' "$RESULTS/latest/REPORT.md" ||
+    fail "REPORT.md: $(grep -A3 spread "$RESULTS/latest/REPORT.md")"
+  ok "how evenly par's workers shared the work: spread.tsv, chart and REPORT line"
 }
 
 case_runs_over_quick() {

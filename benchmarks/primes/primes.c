@@ -38,6 +38,7 @@
 #include "executor.h"
 #include "fail.h"
 #include "gil.h"
+#include "pin.h"
 #include "report.h"
 #include "sync.h"
 #include "sysinfo.h"
@@ -230,6 +231,7 @@ struct settings {
     size_t n_numbers;
     bool book_list; /* the notes' list (or repeats of it): their answers apply */
     struct gil_options gil;
+    int pin;
     struct cli_common common;
 };
 
@@ -286,6 +288,11 @@ static void check_combinations(const struct settings *settings)
                    MAX_PIECES);
 }
 
+static const struct cli_sweep sweep[] = {
+    {"threads", "--mode=thread-pool --split --workers={workers}", false},
+    {"processes", "--mode=process-pool --split --workers={workers}", false},
+};
+
 static struct settings parse_settings(int argc, char **argv)
 {
     struct settings settings = {.mode = MODE_SEQ,
@@ -306,6 +313,7 @@ static struct settings parse_settings(int argc, char **argv)
          .integer = &settings.piece_size, .given = &settings.piece_size_given,
          .help = "with --split: odd candidates per piece (default 500000)"},
         GIL_CLI_OPTIONS(&settings.gil),
+        PIN_CLI_OPTION(&settings.pin),
     };
     const struct cli_program program = {
         .name = "primes",
@@ -320,9 +328,11 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
-        .sweep = "--mode=process-pool --split --workers={workers}",
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
+    pin_set_policy(settings.pin);
     parse_numbers(&settings);
     if (settings.n_numbers == 0)
         default_numbers(&settings);
@@ -683,12 +693,24 @@ static void check_answers(struct report *report, const struct settings *settings
                  "the notes printed: prime x5, then 1099726899285419 is not prime");
 }
 
+/* How evenly the pool's workers shared the tasks (none for seq). */
+static void report_tasks_per_worker(struct report *report, const size_t *counts, size_t n)
+{
+    if (n == 0)
+        return;
+    double tasks[MAX_WORKERS];
+    for (size_t i = 0; i < n; i++)
+        tasks[i] = (double)counts[i];
+    report_spread(report, "tasks_per_worker", tasks, n, "tasks");
+}
+
 int main(int argc, char **argv)
 {
     struct settings settings = parse_settings(argc, argv);
     gil_init(&settings.gil);
     struct answers answers = {0};
     struct split_counts split = {0};
+    size_t tasks_per_worker[MAX_WORKERS], n_counted = 0;
     double elapsed;
     if (settings.mode == MODE_SEQ) {
         double start = clock_now();
@@ -703,6 +725,7 @@ int main(int argc, char **argv)
             split = run_split(pool, &settings, &answers);
         else
             run_map(pool, &settings, &answers);
+        n_counted = executor_tasks_per_worker(pool, tasks_per_worker, MAX_WORKERS);
         executor_free(pool);
         elapsed = clock_since(start);
         gil_thread_end();
@@ -718,6 +741,8 @@ int main(int argc, char **argv)
         report_metric(report, "pieces", (double)split.pieces, "");
         report_metric(report, "pieces_cancelled", (double)split.cancelled, "");
     }
+    report_tasks_per_worker(report, tasks_per_worker, n_counted);
+    pin_report(report);
     gil_report(report);
     gil_shutdown();
     check_answers(report, &settings, &answers);

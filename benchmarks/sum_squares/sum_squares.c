@@ -35,6 +35,7 @@
 #include "clock.h"
 #include "fail.h"
 #include "gil.h"
+#include "pin.h"
 #include "report.h"
 #include "sysinfo.h"
 #include "thread_team.h"
@@ -112,6 +113,7 @@ struct settings {
     long long workers, base, tasks;
     bool workers_given, base_given, tasks_given;
     struct gil_options gil;
+    int pin;
     struct cli_common common;
 };
 
@@ -120,6 +122,11 @@ static void apply_size(struct settings *settings)
     sum_squares_apply_size(settings->common.size, &settings->base, settings->base_given,
                            &settings->tasks, settings->tasks_given);
 }
+
+static const struct cli_sweep sweep[] = {
+    {"threads", "--mode=threads --workers={workers}", false},
+    {"processes", "--mode=processes --workers={workers}", false},
+};
 
 static struct settings parse_settings(int argc, char **argv)
 {
@@ -137,6 +144,7 @@ static struct settings parse_settings(int argc, char **argv)
         SUM_SQUARES_CLI_OPTIONS(&settings.base, &settings.base_given, &settings.tasks,
                                 &settings.tasks_given),
         GIL_CLI_OPTIONS(&settings.gil),
+        PIN_CLI_OPTION(&settings.pin),
     };
     const struct cli_program program = {
         .name = "sum_squares",
@@ -148,9 +156,11 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
-        .sweep = "--mode=processes --workers={workers}",
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
+    pin_set_policy(settings.pin);
     if (settings.workers_given && settings.mode == MODE_SEQ)
         fail_usage("--workers needs --mode=threads or --mode=processes");
     if (settings.gil.enabled && settings.mode == MODE_PROCESSES)
@@ -234,8 +244,11 @@ int main(int argc, char **argv)
                                         sizeof variant));
     describe(report, &settings, &tasks, elapsed);
     report_elapsed(report, elapsed);
+    pin_report(report);
     gil_report(report);
     gil_shutdown();
+    sum_squares_report_spread(report, &tasks,
+                              settings.mode == MODE_SEQ ? 0 : (size_t)settings.workers);
     sum_squares_check_sums(report, &tasks);
     sum_squares_attach_sums(report, &tasks);
     sum_squares_free_tasks(&tasks);

@@ -17,6 +17,7 @@
 #include "children.h"
 #include "fail.h"
 #include "fdio.h"
+#include "pin.h"
 #include "report.h"
 
 /* ---- the kernel --------------------------------------------------------- */
@@ -196,6 +197,7 @@ static const char *start_child(struct child *children, size_t i)
         return "fork";
     }
     if (pid == 0) {
+        pin_worker(i);
         close(task[1]);
         close(result[0]);
         for (size_t k = 0; k < i; k++) {
@@ -377,6 +379,19 @@ void sum_squares_attach_sums(struct report *report, const struct sum_squares_tas
         cJSON_AddNumberToObject(entry, "worker", tasks->worker[k]);
     }
     report_data(report, "sums", list);
+}
+
+void sum_squares_report_spread(struct report *report, const struct sum_squares_tasks *tasks,
+                               size_t n_workers)
+{
+    if (n_workers == 0)
+        return;
+    double *elements = sum_squares_calloc(n_workers, sizeof *elements);
+    for (size_t k = 0; k < tasks->count; k++)
+        if (tasks->worker[k] >= 0 && (size_t)tasks->worker[k] < n_workers)
+            elements[tasks->worker[k]] += (double)tasks->n[k];
+    report_spread(report, "elements_per_worker", elements, n_workers, "");
+    free(elements);
 }
 
 /* ---- the report --------------------------------------------------------- */

@@ -83,6 +83,11 @@ void sum_squares_run_processes(struct sum_squares_tasks *tasks, size_t n_workers
  * seed's first task (n = 5000000) has the sum CPython prints. */
 void sum_squares_check_sums(struct report *report, const struct sum_squares_tasks *tasks);
 
+/* How evenly N_WORKERS workers shared the work: the elements each summed
+ * (report_spread's elements_per_worker).  Nothing for seq (N_WORKERS 0). */
+void sum_squares_report_spread(struct report *report, const struct sum_squares_tasks *tasks,
+                               size_t n_workers);
+
 /* Every task's n, sum (a decimal string) and worker as data.sums. */
 void sum_squares_attach_sums(struct report *report, const struct sum_squares_tasks *tasks);
 

@@ -189,6 +189,11 @@ static void check_modes(const struct settings *settings)
         check_hostfile(settings->hostfile);
 }
 
+static const struct cli_sweep sweep[] = {
+    {"mpi-ranks", "--mode=mpi-static --ranks={workers}", false},
+    {"processes", "--mode=fork-processes --workers={workers}", false},
+};
+
 static struct settings parse_settings(int argc, char **argv)
 {
     /* base and tasks hold the book's values only for --help: apply_size
@@ -227,7 +232,8 @@ static struct settings parse_settings(int argc, char **argv)
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
-        .sweep = "--mode=mpi-static --ranks={workers}",
+        .sweep = sweep,
+        .n_sweep = sizeof sweep / sizeof sweep[0],
         /* From the book's n up to seconds of work per variant: where MPI's
          * start-up (0.1-0.25 s on one host) is paid back. */
         .size_sweep = "base=5000000,15000000,50000000,150000000",

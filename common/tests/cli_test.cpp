@@ -159,7 +159,7 @@ struct Parse {
     cli_status status = CLI_RUN;
 
     explicit Parse(std::vector<const char *> args, const char *positional = nullptr,
-                   const char *sweep = nullptr, const char *size_sweep = nullptr)
+                   const cli_sweep *sweep = nullptr, const char *size_sweep = nullptr)
     {
         const cli_option options[] = {
             {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr, 0,
@@ -175,7 +175,8 @@ struct Parse {
         };
         const cli_variant variants[] = {{"seq", "--mode=seq"}, {"threads", "--mode=threads"}};
         const cli_program program = {"demo", "A demo.", positional, "More.", options, 5,
-                                     variants, 2, sweep, size_sweep};
+                                     variants, 2, sweep, sweep != nullptr ? 2u : 0u,
+                                     size_sweep};
         args.insert(args.begin(), "demo");
         char *buffer = nullptr;
         size_t size = 0;
@@ -328,11 +329,18 @@ TEST(Parse, ListPrintsNameTabArguments)
     EXPECT_EQ(parse.out, "seq\t--mode=seq\nthreads\t--mode=threads\n");
 }
 
-TEST(Parse, SweepPrintsTheProgramsSweepOnOneLine)
+/* A sweep of two series, one of fixed work and one of work per worker. */
+static const cli_sweep two_series[] = {
+    {"threads", "--mode=threads --workers={workers}", false},
+    {"per-thread", "--mode=threads --workers={workers} --each", true},
+};
+
+TEST(Parse, SweepPrintsOneLinePerSeries)
 {
-    Parse parse({"--sweep"}, nullptr, "--mode=threads --workers={workers}");
+    Parse parse({"--sweep"}, nullptr, two_series);
     EXPECT_EQ(parse.status, CLI_DONE);
-    EXPECT_EQ(parse.out, "--mode=threads --workers={workers}\n");
+    EXPECT_EQ(parse.out, "threads\t--mode=threads --workers={workers}\tstrong\n"
+                         "per-thread\t--mode=threads --workers={workers} --each\tweak\n");
     EXPECT_TRUE(parse.error.empty());
 }
 
@@ -345,8 +353,8 @@ TEST(Parse, SweepPrintsNothingWhenTheProgramHasNone)
 
 TEST(Parse, SweepStillChecksTheRestOfTheLine)
 {
-    EXPECT_EQ(Parse({"--sweep", "--nope"}, nullptr, "--workers={workers}").status, CLI_BAD);
-    EXPECT_EQ(Parse({"--list", "--sweep"}, nullptr, "--workers={workers}").out,
+    EXPECT_EQ(Parse({"--sweep", "--nope"}, nullptr, two_series).status, CLI_BAD);
+    EXPECT_EQ(Parse({"--list", "--sweep"}, nullptr, two_series).out,
               "seq\t--mode=seq\nthreads\t--mode=threads\n");
 }
 

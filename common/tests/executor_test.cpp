@@ -270,6 +270,21 @@ TEST_P(Executor, ManyTasksAllRight)
     EXPECT_EQ(stats.failed + stats.cancelled + stats.workers_replaced, 0u);
 }
 
+TEST_P(Executor, TasksPerWorkerAddUpToTheTasksStarted)
+{
+    auto p = pool(3);
+    std::vector<Future> futures;
+    for (int64_t i = 0; i < 60; i++)
+        futures.push_back(submit<int64_t>(p.get(), square_task, i));
+    for (auto &f : futures)
+        result_of(f.get());
+    size_t counts[4] = {99, 99, 99, 99};
+    ASSERT_EQ(executor_tasks_per_worker(p.get(), counts, 4), 3u);
+    EXPECT_EQ(counts[0] + counts[1] + counts[2], 60u);
+    EXPECT_EQ(counts[3], 99u) << "nothing written past the workers";
+    EXPECT_EQ(executor_tasks_per_worker(p.get(), counts, 1), 1u);
+}
+
 TEST_P(Executor, TaskErrorIsTheFuturesException)
 {
     auto p = pool(1);

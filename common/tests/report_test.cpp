@@ -77,6 +77,38 @@ TEST(Report, JsonHoldsEverythingRecorded)
     EXPECT_EQ(printed.find('\n'), printed.size() - 1) << "JSON must be one line";
 }
 
+TEST(Report, SpreadGivesMinMaxAndCoefficientOfVariation)
+{
+    struct report *report = report_new("demo", "pool");
+    const double tasks[] = {2, 4, 6};
+    report_spread(report, "tasks_per_worker", tasks, 3, "tasks");
+    report_check(report, "sum", true, "ok");
+    Json root = parse_report(report);
+    const cJSON *metrics = get(root.get(), "metrics");
+    EXPECT_EQ(get(get(metrics, "tasks_per_worker_min"), "value")->valuedouble, 2);
+    EXPECT_EQ(get(get(metrics, "tasks_per_worker_max"), "value")->valuedouble, 6);
+    EXPECT_STREQ(get(get(metrics, "tasks_per_worker_max"), "unit")->valuestring, "tasks");
+    // mean 4, sample standard deviation 2: cv 0.5
+    EXPECT_DOUBLE_EQ(get(get(metrics, "tasks_per_worker_cv"), "value")->valuedouble, 0.5);
+    const cJSON *list = get(get(root.get(), "data"), "tasks_per_worker");
+    ASSERT_EQ(cJSON_GetArraySize(list), 3);
+    EXPECT_EQ(cJSON_GetArrayItem(list, 2)->valuedouble, 6);
+    int status = -1;
+    finish(report, true, &status);
+}
+
+TEST(Report, SpreadOfOneWorkerIsEven)
+{
+    struct report *report = report_new("demo", "pool");
+    const double tasks[] = {7};
+    report_spread(report, "tasks_per_worker", tasks, 1, "tasks");
+    report_check(report, "sum", true, "ok");
+    Json root = parse_report(report);
+    EXPECT_EQ(get(get(get(root.get(), "metrics"), "tasks_per_worker_cv"), "value")->valuedouble, 0);
+    int status = -1;
+    finish(report, true, &status);
+}
+
 TEST(Report, OneFailedCheckMakesItWrong)
 {
     struct report *report = report_new("demo", "seq");

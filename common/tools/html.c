@@ -532,7 +532,7 @@ static void write_chart(struct page *page, const char *experiment, const char *f
     free(svg);
 }
 
-/* Where FILE stands among EXPERIMENT's charts: time, speedup, sweep, size sweep, trend,
+/* Where FILE stands among EXPERIMENT's charts: time, speedup, sweep, spread, size sweep, trend,
  * then any other; its caption in CAPTION. */
 static int chart_rank(const char *experiment, const char *file, const char **caption)
 {
@@ -543,7 +543,10 @@ static int chart_rank(const char *experiment, const char *file, const char **cap
                  "slowest"},
         {"-speedup.svg", "Speedup of each variant over its baseline, with its 95 % interval, "
                          "the lesson's interval and ideal, and the source's figure"},
-        {"-sweep.svg", "Speedup against the number of workers, with Amdahl's law fitted"},
+        {"-sweep.svg", "Speedup against the number of workers, threads and processes, past "
+                       "the cores, with the ideal and Amdahl's law fitted up to the cores"},
+        {"-spread.svg", "How evenly the workers shared the work: each worker's share, least "
+                        "to most; a flat line is an even share"},
         {"-size-sweep.svg", "Time against the size of the work: where each variant starts to "
                             "pay off"},
         {"-trend.svg", "Speedup over the runs on this machine at this size, this run last"},

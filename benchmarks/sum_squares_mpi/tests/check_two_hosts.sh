@@ -17,9 +17,22 @@ fail() {
 }
 
 # What a run must leave as it found: the namespaces and the links.
+# The namespaces and links that are not two-host clusters: another program
+# (a second test run) may make or remove its own cluster meanwhile.
 network_state() {
-  ip netns list
+  ip netns list | grep -Ev '^conclab[0-9]+[ab]( |$)' || true
   ip -o link show | cut -d: -f2
+}
+
+# Fails when a cluster's namespace outlived its owner (conclabPIDa/b whose
+# PID has ended): every run this test made must have removed its hosts.
+no_stale_hosts() {
+  local name owner
+  while read -r name _; do
+    [[ $name =~ ^conclab([0-9]+)[ab]$ ]] || continue
+    owner=${BASH_REMATCH[1]}
+    kill -0 "$owner" 2>/dev/null || fail "namespace $name outlived its owner $owner"
+  done < <(ip netns list)
 }
 
 # Runs MODE on 2 hosts with SLOTS ranks each and checks the answer and
@@ -93,6 +106,7 @@ main() {
   after=$(network_state)
   [[ $before == "$after" ]] ||
     fail "the namespaces or links changed: before [$before] after [$after]"
+  no_stale_hosts
   echo "ok   ip netns list and ip link as they were"
 }
 
