@@ -177,11 +177,11 @@ TEST(AmdahlProgramList, SweepsWorkersUpToTheCoresOnline)
         EXPECT_LT(counts[i - 1], counts[i]);
 }
 
-TEST(AmdahlProgramList, SweepIsOneLineWithThePlaceholder)
+TEST(AmdahlProgramList, SweepIsOneSeriesOfThreadsWithThePlaceholder)
 {
     const ProgramRun run = run_program("--sweep");
     EXPECT_EQ(run.status, 0);
-    EXPECT_EQ(run.out, "--mode=threads --workers={workers}\n");
+    EXPECT_EQ(run.out, "threads\t--mode=threads --workers={workers}\tstrong\n");
 }
 
 TEST(AmdahlProgramList, HelpShowsTheSerialFraction)
