@@ -1000,7 +1000,7 @@ fidelity_ratios() {
   done | jq -R -s -c 'split("\n") | map(select(length > 0))')
   jq -r --argjson pythons "$1" --argjson skip "$per_neighbour" --argjson inproc "$(in_process_times)" '
       def times($r): if $r == null then "–" else "\($r * 100 | round / 100)×" end;
-      def percent($c; $p): if $c == null or $p == null then "–" else "\(($c / $p - 1) * 100 | round) %" end;
+      def percent($c; $p): if $c == null or $p == null or $p == 0 then "–" else "\(($c / $p - 1) * 100 | round) %" end;
       def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
       [.experiments | to_entries[] | select(.key as $e | $skip | index($e) | not)
        | .key as $e | .value as $run | ($inproc[$e] // {}) as $in

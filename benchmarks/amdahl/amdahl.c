@@ -16,8 +16,8 @@
  *
  * Variants (--list): workers-1, workers-2, ... up to the cores online (every
  * count to 8, then doublings, then the core count itself): --mode=threads
- * --workers=N.  --mode=seq runs both parts on the main thread, no thread at
- * all: the cost of starting threads is the difference to workers-1.
+ * --workers=N; then seq, --mode=seq: both parts on the main thread, no
+ * thread at all: the cost of starting threads is the difference to workers-1.
  * --sweep prints "--mode=threads --workers={workers}" for a parameter scan.
  */
 #include "amdahl.h"
@@ -199,7 +199,7 @@ static double amdahl_speedup(double s, double n) { return 1.0 / (s + (1.0 - s) /
 
 /* The variants: every worker count up to 8, then doublings, then the core
  * count itself, all capped by the cores online. */
-#define MAX_VARIANTS 32
+#define MAX_VARIANTS 33 /* 32 worker counts at most, and seq */
 static char variant_names[MAX_VARIANTS][32];
 static char variant_args[MAX_VARIANTS][64];
 static struct cli_variant variants[MAX_VARIANTS];
@@ -222,7 +222,9 @@ static size_t make_variants(int cores)
     /* Past 8 the loop stops at a power of two; the core count ends the list. */
     if (top > 8 && n / 2 != top)
         count = add_variant(count, top);
-    return count;
+    /* Last, not first: workers-1 stays the baseline of the speedups. */
+    variants[count] = (struct cli_variant){"seq", "--mode=seq"};
+    return count + 1;
 }
 
 static void apply_size(struct settings *settings)

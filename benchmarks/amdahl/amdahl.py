@@ -137,10 +137,20 @@ def worker_counts():
     return sorted({n for n in (1, 2, CORES) if n <= min(CORES, MAX_WORKERS)})
 
 
+# Python's variants are named by mode and workers (threads-2, processes-2),
+# the C program's by workers alone (workers-2): every thread of C runs at
+# once, and C has no process pool here.
+PYTHON_ONLY_VARIANTS = {
+    "threads-*": "the C program's workers-N under CPython's GIL, named by mode beside processes-N",
+    "processes-*": "a ProcessPoolExecutor, the note's own example; the C program has threads only",
+}
+
+
 def variants():
     for mode in ("threads", "processes"):
         for n in worker_counts():
             yield f"{mode}-{n}", f"--mode={mode} --workers={n}"
+    yield "seq", "--mode=seq"
 
 
 def serial_thousandths(text):

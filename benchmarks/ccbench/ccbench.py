@@ -38,6 +38,13 @@ VARIANTS = [("latency", "--mode=latency"),
             ("latency-1ms", "--mode=latency --switch-interval-ms=1"),
             ("latency-20ms", "--mode=latency --switch-interval-ms=20"),
             ("bandwidth", "--mode=bandwidth")]
+# The C program's switch-interval variants run its emulated GIL
+# (latency-1ms-gil, latency-20ms-gil); CPython's threads always run under the
+# GIL, so here they are named without it.
+PYTHON_ONLY_VARIANTS = {
+    "latency-1ms": "CPython's own GIL at a 1 ms switch interval: the C program's latency-1ms-gil",
+    "latency-20ms": "CPython's own GIL at a 20 ms switch interval: the C program's latency-20ms-gil",
+}
 HEAD = struct.Struct("<IIQd")  # magic, end word, sequence number, send time
 MAGIC = 0x63636231
 PING_BYTES, ECHO_BYTES = 64, 1024

@@ -269,9 +269,10 @@ check_sheet() {
   echo "ok   docs/labs/$sheet: ${words} words, $runs commands"
 }
 
-# The experiments benchmarks/CMakeLists.txt builds (conclab_experiment(NAME)).
+# The experiments benchmarks/CMakeLists.txt builds (conclab_experiment(NAME),
+# or conclab_experiment(NAME ARG...)).
 experiments() {
-  sed -nE 's/^[[:space:]]*conclab_experiment\(([[:alnum:]_]+)\).*/\1/p' "$1/benchmarks/CMakeLists.txt" 2>/dev/null || true
+  sed -nE 's/^[[:space:]]*conclab_experiment\(([[:alnum:]_]+)[)[:space:]].*/\1/p' "$1/benchmarks/CMakeLists.txt" 2>/dev/null || true
 }
 
 check_shape() {

@@ -19,6 +19,9 @@ main() {
   shift 3
   out=$(timeout "$LIMIT_S" "$bin" "$@" --json) || status=$?
   [[ $status -eq $expected ]] || fail "'$*': exit $status, expected $expected: $out"
+  # -s: every value printed, so that a stray second object is caught too.
+  jq -es 'length == 1 and (.[0] | type == "object")' <<<"$out" >/dev/null 2>&1 ||
+    fail "'$*': not exactly one JSON object on stdout: $out"
   jq -e "$filter" <<<"$out" >/dev/null || fail "'$*': JSON fails '$filter': $out"
   echo "ok   $(basename "$bin") $* -> exit $status, $filter"
 }

@@ -154,7 +154,7 @@ INSTANTIATE_TEST_SUITE_P(
                            0.999, 4}),
     [](const ::testing::TestParamInfo<Case> &info) { return std::string(info.param.name); });
 
-TEST(AmdahlProgramList, SweepsWorkersUpToTheCoresOnline)
+TEST(AmdahlProgramList, SweepsWorkersUpToTheCoresOnlineThenSeq)
 {
     const ProgramRun run = run_program("--list");
     ASSERT_EQ(run.status, 0);
@@ -162,7 +162,13 @@ TEST(AmdahlProgramList, SweepsWorkersUpToTheCoresOnline)
     std::istringstream lines(run.out);
     std::string line;
     std::vector<long> counts;
+    bool seq_last = false;
     while (std::getline(lines, line)) {
+        ASSERT_FALSE(seq_last) << "a variant after seq: " << line;
+        if (line == "seq\t--mode=seq") { /* every --mode is listed, seq last */
+            seq_last = true;
+            continue;
+        }
         const size_t tab = line.find('\t');
         ASSERT_NE(tab, std::string::npos) << line;
         const long n = std::stol(line.substr(8, tab - 8));
@@ -170,6 +176,7 @@ TEST(AmdahlProgramList, SweepsWorkersUpToTheCoresOnline)
                             std::to_string(n));
         counts.push_back(n);
     }
+    EXPECT_TRUE(seq_last);
     ASSERT_FALSE(counts.empty());
     EXPECT_EQ(counts.front(), 1);
     EXPECT_EQ(counts.back(), std::min(cores, 1024L));
