@@ -64,7 +64,8 @@ waits for the first to end (the two would disturb each other's timings).
   --compare FILE      hold this run's speedups against a baseline summary
                       (e.g. results/baseline.json); exit 1 on a regression
   --threshold PERCENT a regression is a drop of more than this (default $THRESHOLD)
-                      with confidence intervals that do not overlap
+                      that a Mann-Whitney U test of the runs finds significant
+                      (p < 0.01)
   --save-baseline     keep this run's summary as results/baseline.json
   --python LIST       the interpreters that time the Python originals, comma-
                       separated names on PATH or paths (default python3); with
@@ -739,13 +740,20 @@ commit_run() {
   fi
 }
 
-# Holds this run against --compare's baseline: the verdicts go to compare.txt,
-# and a regression makes the script's exit status 1.
+# Holds this run against --compare's baseline: the verdicts go to compare.txt
+# and, with their p-values and effects, to summary.json's "compare"; a
+# regression makes the script's exit status 1.
 compare_with_baseline() {
   [[ -n $COMPARE ]] || return 0
   local status=0
   "$TOOLS_DIR/conclab-results" compare "$COMPARE" "$RUN_DIR/summary.json" \
-    --threshold="$THRESHOLD" >"$RUN_DIR/compare.txt" || status=$?
+    --threshold="$THRESHOLD" --json="$RUN_DIR/compare.json" >"$RUN_DIR/compare.txt" || status=$?
+  if [[ -f $RUN_DIR/compare.json ]]; then
+    jq --slurpfile verdicts "$RUN_DIR/compare.json" '. + {compare: $verdicts[0]}' "$RUN_DIR/summary.json" \
+      >"$RUN_DIR/summary.json.new"
+    mv "$RUN_DIR/summary.json.new" "$RUN_DIR/summary.json"
+    rm -f "$RUN_DIR/compare.json"
+  fi
   echo
   cat "$RUN_DIR/compare.txt"
   case $status in
