@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# run_all.sh --ab on a throw-away repository: a copy of run_all.sh beside a
+# fake experiment (a shell script, "built" by a CMake project with no
+# compiler) in two commits.  Checks what --ab does, never how fast anything
+# ran: the other revision is built in build/ab/<commit>/ and reused the next
+# time, both builds are timed round by round, each variant gets a line with
+# B/A, its interval, p and a verdict, a variant of one build only is named,
+# results go to results/ab/ and never to results/latest, the tree stays as
+# it was; a bad revision is one line and exit 2, nothing timed; --cpus pins
+# and is recorded.
+#   check_run_all_ab.sh RUN_ALL TOOLS_DIR
+set -euo pipefail
+
+RUN_ALL=$1
+TOOLS=$2
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+REPO=$SCRATCH/repo
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# The fake experiment: --list, and each variant a no-op.  $1: the variants.
+write_demo() {
+  {
+    echo '#!/bin/sh'
+    # shellcheck disable=SC2016 # the fake program's own $1
+    echo 'if [ "$1" = --list ]; then'
+    local variant
+    for variant; do printf "  printf '%s\\\\t--mode=%s\\\\n'\n" "$variant" "$variant"; done
+    echo '  exit 0'
+    echo 'fi'
+    echo 'exit 0'
+  } >"$REPO/demo"
+  chmod +x "$REPO/demo"
+}
+
+make_repo() {
+  mkdir -p "$REPO"
+  cp "$RUN_ALL" "$REPO/run_all.sh"
+  cat >"$REPO/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(fake LANGUAGES NONE)
+configure_file(demo ${CMAKE_BINARY_DIR}/bin/demo COPYONLY)
+CMAKE
+  cat >"$REPO/CMakePresets.json" <<'JSON'
+{"version": 6, "configurePresets": [{"name": "release", "binaryDir": "${sourceDir}/build/release"}],
+ "buildPresets": [{"name": "release", "configurePreset": "release"}]}
+JSON
+  printf '/build/\n/results/\n' >"$REPO/.gitignore"
+  write_demo seq threads
+  git -C "$REPO" init -q
+  git -C "$REPO" -c user.name=test -c user.email=test@example.com add -A
+  git -C "$REPO" -c user.name=test -c user.email=test@example.com commit -qm one
+  write_demo seq threads extra
+  git -C "$REPO" -c user.name=test -c user.email=test@example.com commit -qam two
+  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
+}
+
+# Runs the copy in the fake repository: B's programs prebuilt, the real
+# conclab-results, results in the scratch folder.
+run_ab() {
+  (cd "$REPO" && CONCLAB_BIN_DIR=$REPO/build/release/bin CONCLAB_TOOLS_DIR=$TOOLS \
+    CONCLAB_RESULTS_DIR=$SCRATCH/results CONCLAB_PLOTS_DIR=$SCRATCH/plots ./run_all.sh "$@")
+}
+
+check_first_ab() {
+  local status=0 out=$SCRATCH/out.txt one dir
+  run_ab --ab HEAD~1 --runs 5 --quick demo >"$out" 2>&1 || status=$?
+  ((status == 0 || status == 1)) || fail "--ab HEAD~1: exit $status: $(cat "$out")"
+  one=$(git -C "$REPO" rev-parse HEAD~1)
+  grep -q "^A: HEAD~1 (${one:0:12}), a worktree in build/ab/$one$" "$out" || fail "no new worktree said: $(cat "$out")"
+  [[ -x $REPO/build/ab/$one/src/build/release/bin/demo ]] || fail "A not built in build/ab/$one"
+  grep -Eq '^demo +seq +[0-9.]+ +[0-9.]+ +[0-9.]+ \[[0-9.]+-[0-9.]+\] +[0-9.e-]+ +[0-9.]+  (same|REGRESSION|improved)' "$out" ||
+    fail "no verdict line for seq: $(cat "$out")"
+  grep -Eq '^demo +threads ' "$out" || fail "no verdict line for threads"
+  grep -q 'extra: only in B (this tree): not timed' "$out" || fail "a variant of B only is not named"
+  dir=$(find "$SCRATCH/results/ab" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+  jq -e '.experiments.demo | (.seq.a | length) == 5 and (.seq.b | length) == 5 and (.threads.b | length) == 5
+         and (has("extra") | not)' "$dir/ab.json" >/dev/null || fail "ab.json: not 5 rounds of each"
+  jq -e --arg one "$one" '.meta.ab.a.commit == $one and (.experiments.demo.seq | has("p") and has("p_slower"))
+         and (.meta.load.demo | has("load_before") and has("steal_percent"))
+         and (.meta.state | has("aslr") and has("cpus_online") and .pinned_cpus == null)' \
+    "$dir/summary.json" >/dev/null || fail "summary.json lacks the commits, p, effect or machine state"
+  [[ -s $dir/compare.txt ]] || fail "no compare.txt"
+  [[ ! -e $SCRATCH/results/latest && ! -e $SCRATCH/results/runs ]] || fail "--ab touched results/latest or runs/"
+  [[ -z $(git -C "$REPO" status --porcelain) ]] || fail "the tree changed: $(git -C "$REPO" status --porcelain)"
+  [[ $(git -C "$REPO" rev-parse --abbrev-ref HEAD) != HEAD ]] || fail "the tree's branch changed"
+  echo "ok   --ab HEAD~1: built apart, every shared variant judged, results apart, tree untouched"
+}
+
+check_reuse_and_pinning() {
+  local status=0 out=$SCRATCH/out2.txt one dir
+  one=$(git -C "$REPO" rev-parse HEAD~1)
+  run_ab --ab "$one" --runs 2 --quick --cpus 0 demo >"$out" 2>&1 || status=$?
+  ((status == 0 || status == 1)) || fail "second --ab: exit $status: $(cat "$out")"
+  grep -q "reusing build/ab/$one$" "$out" || fail "the worktree was not reused: $(cat "$out")"
+  grep -q 'too few runs' "$out" || fail "2 rounds judged"
+  dir=$(find "$SCRATCH/results/ab" -mindepth 1 -maxdepth 1 -type d -newer "$SCRATCH/out.txt" | head -n 1)
+  jq -e '.state.pinned_cpus == "0"' "$dir/meta.json" >/dev/null || fail "--cpus 0 not recorded"
+  echo "ok   a second --ab reuses the build; --cpus is recorded"
+}
+
+check_bad_revisions() {
+  local rev status err=$SCRATCH/err.txt before
+  before=$(find "$SCRATCH/results" -mindepth 2 | wc -l)
+  for rev in no-such-revision HEAD~9 '--help'; do
+    status=0
+    run_ab --ab="$rev" demo >/dev/null 2>"$err" || status=$?
+    ((status == 2)) || fail "--ab '$rev': exit $status, expected 2"
+    [[ $(grep -c . "$err") -eq 1 ]] || fail "--ab '$rev': not one line: $(cat "$err")"
+  done
+  status=0
+  run_ab --ab HEAD --compare "$REPO/x.json" demo >/dev/null 2>"$err" || status=$?
+  ((status == 2)) || fail "--ab with --compare: exit $status"
+  status=0
+  run_ab --ab HEAD --cpus 0-x demo >/dev/null 2>"$err" || status=$?
+  ((status == 2)) || fail "--cpus 0-x: exit $status"
+  [[ $(find "$SCRATCH/results" -mindepth 2 | wc -l) -eq $before ]] || fail "a bad revision timed something"
+  echo "ok   bad revisions and options: one line, exit 2, nothing timed"
+}
+
+main() {
+  command -v git >/dev/null || exit 77
+  make_repo
+  check_first_ab
+  check_reuse_and_pinning
+  check_bad_revisions
+}
+
+main
