@@ -8,6 +8,9 @@
 # results go to results/ab/ and never to results/latest, the tree stays as
 # it was; a bad revision is one line and exit 2, nothing timed; --cpus pins
 # and is recorded.
+# Last, benchmarks/harness/ab_false_alarms.sh at the smallest size: its
+# tallies count every verdict of every try, and its planted commit leaves
+# the tree and branch as they were.
 #   check_run_all_ab.sh RUN_ALL TOOLS_DIR
 set -euo pipefail
 
@@ -122,12 +125,31 @@ check_bad_revisions() {
   echo "ok   bad revisions and options: one line, exit 2, nothing timed"
 }
 
+check_false_alarms_script() {
+  local out=$SCRATCH/alarms.txt status=0 branch
+  branch=$(git -C "$REPO" rev-parse --abbrev-ref HEAD)
+  CONCLAB_BIN_DIR=$REPO/build/release/bin CONCLAB_TOOLS_DIR=$TOOLS CONCLAB_RESULTS_DIR=$SCRATCH/results \
+    CONCLAB_PLOTS_DIR=$SCRATCH/plots "$(dirname "$RUN_ALL")/benchmarks/harness/ab_false_alarms.sh" \
+    --root "$REPO" --tries 1 --runs 2 --quick --plant 'demo:s/^exit 0$/exit 0 # planted/' demo >"$out" 2>&1 ||
+    status=$?
+  ((status == 0)) || fail "ab_false_alarms.sh: exit $status: $(cat "$out")"
+  grep -q '^false alarms: 0 REGRESSION verdicts of 3 (1 try)$' "$out" ||
+    fail "no A/A tally of 1 try x 3 variants (2 rounds: too few for a verdict): $(cat "$out")"
+  grep -q '^detection: 0 REGRESSION verdicts of 3 (1 try)$' "$out" || fail "no detection tally: $(cat "$out")"
+  grep -q '^machine: .* cores; load average' "$out" || fail "the machine is not named"
+  [[ -z $(git -C "$REPO" status --porcelain) && $(git -C "$REPO" rev-parse --abbrev-ref HEAD) == "$branch" ]] ||
+    fail "the planted commit changed the tree or the branch"
+  [[ $(git -C "$REPO" worktree list | wc -l) -eq 4 ]] || fail "a worktree left behind: $(git -C "$REPO" worktree list)"
+  echo "ok   ab_false_alarms.sh: tallies of A/A and planted tries; the tree and branch untouched"
+}
+
 main() {
   command -v git >/dev/null || exit 77
   make_repo
   check_first_ab
   check_reuse_and_pinning
   check_bad_revisions
+  check_false_alarms_script
 }
 
 main
