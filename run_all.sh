@@ -20,6 +20,7 @@ RUNS= # --runs, else BOOK_RUNS or QUICK_RUNS by the size
 WARMUP=1
 TEST=false
 CPUS=           # --cpus: the CPUs every timed process is pinned to
+HISTORY=false   # --history: print the steps in the history, time nothing
 AB_REV=         # --ab: the revision to time against this tree
 AB_COMMIT=      # its full commit id
 AB_BIN_DIR=     # where its programs were built
@@ -50,6 +51,7 @@ usage() {
 usage: ./run_all.sh [--quick] [--runs N] [--python LIST | --no-python] [--compare FILE
                    [--threshold PERCENT]] [--save-baseline] [EXPERIMENT...]
        ./run_all.sh --ab REV [--runs N] [--threshold PERCENT] [EXPERIMENT...]
+       ./run_all.sh --history
        ./run_all.sh --test
 
 Installs what is missing (Debian packages, as root), builds the release preset,
@@ -72,6 +74,10 @@ waits for the first to end (the two would disturb each other's timings).
                       that a Mann-Whitney U test of the runs finds significant
                       (p < 0.01)
   --save-baseline     keep this run's summary as results/baseline.json
+  --history           print the steps in results/history.jsonl (each series of a
+                      variant's speedups, per host and size, split where it moved
+                      by more than --threshold with at least 4 runs a side and a
+                      rank test's p < 0.05); times nothing
   --cpus LIST         pin every timed process to these CPUs with taskset
                       (a taskset list: 1, 0-1, 0,2); recorded in meta.json
   --ab REV            build git revision REV (A) in its own worktree and build
@@ -141,6 +147,7 @@ parse_args() {
         set_cpus "$2"
         shift
         ;;
+      --history) HISTORY=true ;;
       --ab=*) set_ab "${1#--ab=}" ;;
       --ab)
         (($# > 1)) || die_usage "--ab needs a revision"
@@ -165,6 +172,10 @@ parse_args() {
     shift
   done
   [[ $TEST == false || ${#SELECTED[@]} -eq 0 ]] || die_usage "--test runs every test; it takes no experiment names"
+  if [[ $HISTORY == true ]]; then
+    [[ $TEST == false && -z $AB_REV && -z $COMPARE && ${#SELECTED[@]} -eq 0 ]] ||
+      die_usage "--history prints the steps in the history: not with --test, --ab, --compare or experiments"
+  fi
   if [[ -n $AB_REV ]]; then
     [[ $TEST == false && -z $COMPARE && $SAVE_BASELINE == false ]] ||
       die_usage "--ab times two builds against each other: not with --test, --compare or --save-baseline"
@@ -1570,6 +1581,16 @@ run_benchmarks() {
   [[ $LESSONS_MISSED == false ]] || die "not every lesson was shown (--strict-lessons)"
 }
 
+# --history: the steps in the history, found by conclab-results history.
+print_history_steps() {
+  local history=$RESULTS_DIR/history.jsonl
+  if [[ ! -s $history ]]; then
+    echo "no history yet: $history is made by complete runs"
+    return 0
+  fi
+  "$TOOLS_DIR/conclab-results" history "$history" --threshold="$THRESHOLD"
+}
+
 # ---- two builds against each other: --ab --------------------------------------
 
 # The commit --ab names, checked before anything is built or timed: a
@@ -1743,9 +1764,13 @@ main() {
   fi
   check_compare_file
   resolve_ab_revision
-  [[ $TEST == true ]] || claim_results_folder
+  [[ $TEST == true || $HISTORY == true ]] || claim_results_folder
   if [[ -z $BIN_DIR ]]; then build; fi
   TOOLS_DIR=${CONCLAB_TOOLS_DIR:-$(dirname "$BIN_DIR")/tools}
+  if [[ $HISTORY == true ]]; then
+    print_history_steps
+    return 0
+  fi
   if [[ $TEST == true ]]; then
     run_tests
   elif [[ -n $AB_REV ]]; then

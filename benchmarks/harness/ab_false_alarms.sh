@@ -101,7 +101,7 @@ tries() {
     local lines
     lines=$(awk '$6 ~ /^\[/ && NF >= 9' <<<"$out")
     [[ -z $lines ]] || while IFS= read -r line; do echo "  try $try: $line"; done <<<"$lines" >&2
-    regressions=$((regressions + $(grep -c ' REGRESSION$' <<<"$lines" || true)))
+    regressions=$((regressions + $(grep -Ec ' REGRESSION( \[|$)' <<<"$lines" || true)))
     verdicts=$((verdicts + $(grep -c . <<<"$lines" || true)))
   done
   echo "$regressions $verdicts"

@@ -143,6 +143,24 @@ check_false_alarms_script() {
   echo "ok   ab_false_alarms.sh: tallies of A/A and planted tries; the tree and branch untouched"
 }
 
+# --history prints the steps of the history and times nothing.
+check_history() {
+  local out i speedups=(1.9 1.9 1.9 1.9 1.2 1.2 1.2 1.2)
+  out=$(run_ab --history)
+  [[ $out == "no history yet: "* ]] || fail "--history without history: $out"
+  for i in "${!speedups[@]}"; do
+    jq -n -c --arg run "r$i" --argjson s "${speedups[i]}" '{run: $run, git_commit: ("c" + $run), host: "h",
+      size: "book", experiment: "demo", variant: "threads", baseline: "seq", speedup: $s}'
+  done >"$SCRATCH/results/history.jsonl"
+  out=$(run_ab --history)
+  grep -q '^demo threads (h, book): step after run r3 (commit cr3) to run r4 (commit cr4): 1.90 -> 1.20' <<<"$out" ||
+    fail "--history: no step: $out"
+  local status=0
+  run_ab --history demo >/dev/null 2>&1 || status=$?
+  ((status == 2)) || fail "--history with an experiment: exit $status"
+  echo "ok   --history prints the steps"
+}
+
 main() {
   command -v git >/dev/null || exit 77
   make_repo
@@ -150,6 +168,7 @@ main() {
   check_reuse_and_pinning
   check_bad_revisions
   check_false_alarms_script
+  check_history
 }
 
 main

@@ -7,6 +7,7 @@
 
 #include "fail.h"
 #include "json_file.h"
+#include "machine.h"
 #include "stats.h"
 
 enum { RESAMPLES = 2000 };
@@ -41,7 +42,7 @@ static struct samples samples_at(const cJSON *variant, const char *name, const c
 
 /* B against A for one variant: prints its line, returns its summary. */
 static cJSON *judge_variant(const char *experiment, const cJSON *variant, double threshold,
-                            const char *path, enum stats_verdict *verdict)
+                            const char *path, const char *busy, enum stats_verdict *verdict)
 {
     struct samples a = samples_at(variant, "a", path), b = samples_at(variant, "b", path);
     double median_a = stats_median(a.values, a.n), median_b = stats_median(b.values, b.n);
@@ -58,8 +59,9 @@ static cJSON *judge_variant(const char *experiment, const cJSON *variant, double
                                              : STATS_SAME;
     char p[32];
     snprintf(p, sizeof p, "%.2g", test.p);
-    printf("%-16s %-20s %8.4f %8.4f %6.3f [%5.3f-%5.3f] %9s %6.2f  %s\n", experiment, variant->string,
-           median_a, median_b, ratio, ci.low, ci.high, p, test.effect, stats_verdict_name(*verdict));
+    printf("%-16s %-20s %8.4f %8.4f %6.3f [%5.3f-%5.3f] %9s %6.2f  %s%s%s%s\n", experiment, variant->string,
+           median_a, median_b, ratio, ci.low, ci.high, p, test.effect, stats_verdict_name(*verdict),
+           *busy ? " [machine busy: " : "", busy, *busy ? "]" : "");
     cJSON *out = cJSON_CreateObject();
     cJSON_AddNumberToObject(out, "runs_a", (double)a.n);
     cJSON_AddNumberToObject(out, "runs_b", (double)b.n);
@@ -72,6 +74,7 @@ static cJSON *judge_variant(const char *experiment, const cJSON *variant, double
     cJSON_AddBoolToObject(out, "p_exact", test.exact);
     cJSON_AddNumberToObject(out, "p_slower", test.effect);
     cJSON_AddStringToObject(out, "verdict", stats_verdict_name(*verdict));
+    cJSON_AddStringToObject(out, "machine_busy", busy);
     free(a.values);
     free(b.values);
     return out;
@@ -100,14 +103,19 @@ int ab_command(const char *dir, double threshold)
            "95% interval", "p", "slower", "verdict");
     int regressions = 0, unjudged = 0;
     const cJSON *experiment, *variant;
+    char busy[512];
     cJSON_ArrayForEach(experiment, experiments)
     {
+        /* A and B shared the machine's state; a busy one is still said. */
+        busy[0] = '\0';
+        machine_busy_note(cJSON_GetObjectItemCaseSensitive(summary, "meta"), experiment->string, "during it",
+                          busy, sizeof busy);
         cJSON *group = cJSON_AddObjectToObject(out, experiment->string);
         cJSON_ArrayForEach(variant, experiment)
         {
             enum stats_verdict verdict;
             cJSON_AddItemToObject(group, variant->string,
-                                  judge_variant(experiment->string, variant, threshold, path, &verdict));
+                                  judge_variant(experiment->string, variant, threshold, path, busy, &verdict));
             regressions += verdict == STATS_REGRESSION;
             unjudged += verdict == STATS_TOO_FEW_RUNS;
         }

@@ -8,7 +8,9 @@
  * [seconds...]}}}}, and DIR/meta.json; prints per variant the medians of A
  * and B, B/A with its 95 % bootstrap interval, the p of a Mann-Whitney U
  * test of the two samples, the chance that a run of B is slower than one of
- * A, and the verdict; writes the same to DIR/summary.json.  B is a
+ * A, and the verdict, with a note when the machine was busy (a load average
+ * above the cores, a tenth of the time stolen: meta.json's "load"); writes
+ * the same to DIR/summary.json.  B is a
  * REGRESSION when B/A > 1 + THRESHOLD and p < STATS_SIGNIFICANCE, improved
  * when B/A < 1 - THRESHOLD and p < STATS_SIGNIFICANCE.  Returns 1 when a
  * variant regressed, 0 otherwise; bad input exits 2. */

@@ -104,6 +104,13 @@ check_ab() {
   jq -e '.experiments.demo.threads | .verdict == "REGRESSION" and .p_exact and .p_slower == 1
          and .ratio_low <= .ratio and .ratio <= .ratio_high' "$dir/summary.json" >/dev/null ||
     fail "ab: summary.json lacks the verdict"
+  jq '. + {load: {demo: {load_before: 3.0, load_after: 1.0, steal_percent: 0}}}' "$dir/meta.json" >"$dir/busy.json"
+  cp "$dir/meta.json" "$dir/quiet.json"
+  cp "$dir/busy.json" "$dir/meta.json"
+  "$TOOL" ab "$dir" >"$dir/out.txt" || true
+  grep -q 'REGRESSION \[machine busy: load 3.0 on 2 cores during it\]$' "$dir/out.txt" ||
+    fail "ab: a busy machine is not said: $(cat "$dir/out.txt")"
+  cp "$dir/quiet.json" "$dir/meta.json"
   status=0
   "$TOOL" ab "$dir" --threshold=25 >/dev/null || status=$?
   [[ $status -eq 0 ]] || fail "ab: 20 % slower under a 25 % threshold: exit $status"

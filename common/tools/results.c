@@ -28,6 +28,8 @@
  *       BASELINE, gets no verdict; CPython's (py-*) are judged
  *       but never counted: they are the reference, not conclab's code.  Warns when the two
  *       summaries come from machines with other CPUs or core counts.
+ *   conclab-results history FILE [--min-segment=N] [--threshold=PERCENT]
+ *       the steps in results/history.jsonl (history.c).
  *   conclab-results ab DIR [--threshold=PERCENT]
  *       run_all.sh --ab: the interleaved times of two builds (ab.c).
  */
@@ -43,7 +45,9 @@
 #include "cli.h"
 #include "fail.h"
 #include "ab.h"
+#include "history.h"
 #include "html.h"
+#include "machine.h"
 #include "json_file.h"
 #include "lessons.h"
 #include "stats.h"
@@ -259,77 +263,6 @@ static const char *p_text(double p, char *text, size_t size)
     return text;
 }
 
-/* ---- the machine's state ---------------------------------------------------- */
-
-static const cJSON *object_at(const cJSON *object, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(object, name);
-}
-
-/* Appends ", TEXT" (or TEXT first) to NOTE. */
-static void add_note(char *note, size_t size, const char *text)
-{
-    size_t used = strlen(note);
-    snprintf(note + used, size - used, "%s%s", used ? ", " : "", text);
-}
-
-/* The CPUs a run was pinned to (--cpus), or "none". */
-static const char *pinning(const cJSON *meta)
-{
-    const char *cpus = json_text(object_at(meta, "state"), "pinned_cpus");
-    return *cpus ? cpus : "none";
-}
-
-/* Notes on META's run of EXPERIMENT that make its times suspect: a load
- * average above the cores before or after it, a tenth of the time stolen. */
-static void note_busy(const cJSON *meta, const char *experiment, const char *when, char *note, size_t size)
-{
-    const cJSON *load = object_at(object_at(meta, "load"), experiment);
-    double cores = json_number(meta, "cores", 0);
-    char text[160];
-    if (load == NULL)
-        return;
-    double highest = json_number(load, "load_before", 0);
-    if (json_number(load, "load_after", 0) > highest)
-        highest = json_number(load, "load_after", 0);
-    if (cores > 0 && highest > cores) {
-        snprintf(text, sizeof text, "load %.1f on %.0f cores %s", highest, cores, when);
-        add_note(note, size, text);
-    }
-    if (json_number(load, "steal_percent", 0) >= 10) {
-        snprintf(text, sizeof text, "%.0f %% stolen %s", json_number(load, "steal_percent", 0), when);
-        add_note(note, size, text);
-    }
-}
-
-/* Fills NOTE with how the machine's state of the two runs (metas A, then,
- * and B, now) differs for EXPERIMENT: another CPU, other cores, other
- * pinning, another ASLR setting, load above the cores, stolen time; ""
- * when in nothing recorded. */
-static void machine_note(const cJSON *a, const cJSON *b, const char *experiment, char *note, size_t size)
-{
-    char text[300];
-    note[0] = '\0';
-    if (strcmp(json_text(a, "cpu"), json_text(b, "cpu")) != 0)
-        add_note(note, size, "another CPU");
-    if (json_number(a, "cores", 0) != json_number(b, "cores", 0)) {
-        snprintf(text, sizeof text, "%.0f cores then, %.0f now", json_number(a, "cores", 0),
-                 json_number(b, "cores", 0));
-        add_note(note, size, text);
-    }
-    if (strcmp(pinning(a), pinning(b)) != 0) {
-        snprintf(text, sizeof text, "pinned to CPUs %s then, %s now", pinning(a), pinning(b));
-        add_note(note, size, text);
-    }
-    double aslr_a = json_number(object_at(a, "state"), "aslr", -1), aslr_b = json_number(object_at(b, "state"), "aslr", -1);
-    if (aslr_a >= 0 && aslr_b >= 0 && aslr_a != aslr_b) {
-        snprintf(text, sizeof text, "ASLR %.0f then, %.0f now", aslr_a, aslr_b);
-        add_note(note, size, text);
-    }
-    note_busy(a, experiment, "then", note, size);
-    note_busy(b, experiment, "now", note, size);
-}
-
 /* ---- compare -------------------------------------------------------------- */
 
 struct compare_tally {
@@ -425,7 +358,8 @@ static int compare(const char *baseline_path, const char *current_path, double t
                    const char *json_path)
 {
     cJSON *baseline = json_read(baseline_path, false), *current = json_read(current_path, false);
-    const cJSON *meta_then = object_at(baseline, "meta"), *meta_now = object_at(current, "meta");
+    const cJSON *meta_then = cJSON_GetObjectItemCaseSensitive(baseline, "meta");
+    const cJSON *meta_now = cJSON_GetObjectItemCaseSensitive(current, "meta");
     warn_if_other_machine(baseline, current);
     printf("%-16s %-20s %8s %8s %8s %9s %6s  %s\n", "experiment", "variant", "baseline", "now", "change",
            "p", "worse", "verdict");
@@ -497,7 +431,7 @@ static _Noreturn void usage(void)
 {
     fail_usage("usage: conclab-results summarize RUN_DIR | compare BASELINE CURRENT "
                "[--threshold=PERCENT] [--json=FILE] | ab DIR [--threshold=PERCENT] | lessons RUN_DIR [EXPERIMENT] | lessons --check FILE... | "
-               "html RUN_DIR [EXPERIMENT...]");
+               "html RUN_DIR [EXPERIMENT...] | history FILE [--min-segment=N] [--threshold=PERCENT]");
 }
 
 int main(int argc, char **argv)
@@ -519,6 +453,8 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "lessons") == 0)
         return lessons_command(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "history") == 0)
+        return history_command(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "html") == 0)
         return html_command(argc - 2, argv + 2);
     usage();
