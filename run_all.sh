@@ -1077,6 +1077,11 @@ write_report() {
       printf '\n## The source beside this machine\n\n'
       cat "$RUN_DIR/book.md"
     fi
+    if [[ -f $RUN_DIR/steps.txt ]]; then
+      printf '\n## Steps in the history\n\n```\n'
+      cat "$RUN_DIR/steps.txt"
+      echo '```'
+    fi
     if [[ -f $RUN_DIR/compare.txt ]]; then
       printf '\n## Against the baseline (%s, threshold %s %%)\n\n```\n' "$COMPARE" "$THRESHOLD"
       cat "$RUN_DIR/compare.txt"
@@ -1568,6 +1573,7 @@ run_benchmarks() {
   summarize_run
   tally_lessons
   compare_with_baseline
+  find_history_steps
   plot_trends
   plot_speedups
   write_book_table
@@ -1579,6 +1585,16 @@ run_benchmarks() {
   ((${#FAILED[@]} == 0)) || exit 1
   [[ $REGRESSED == false ]] || die "a speedup regressed against $COMPARE"
   [[ $LESSONS_MISSED == false ]] || die "not every lesson was shown (--strict-lessons)"
+}
+
+# steps.txt: the steps in the history with this run added, for REPORT.md
+# and index.html; written only when there is a step.
+find_history_steps() {
+  local all=$RUN_DIR/history-and-run.jsonl
+  { with_last_newline "$RESULTS_DIR/history.jsonl"; history_lines; } >"$all"
+  "$TOOLS_DIR/conclab-results" history "$all" --threshold="$THRESHOLD" >"$RUN_DIR/steps.txt"
+  rm -f "$all"
+  grep -q ' step after ' "$RUN_DIR/steps.txt" || rm -f "$RUN_DIR/steps.txt"
 }
 
 # --history: the steps in the history, found by conclab-results history.
