@@ -9,8 +9,9 @@
 # it was; a bad revision is one line and exit 2, nothing timed; --cpus pins
 # and is recorded.
 # Last, benchmarks/harness/ab_false_alarms.sh at the smallest size: its
-# tallies count every verdict of every try, and its planted commit leaves
-# the tree and branch as they were.
+# tallies count every verdict of every try (--ab A/A, planted, and
+# --compare between two runs), and its planted commit leaves the tree and
+# branch as they were.
 #   check_run_all_ab.sh RUN_ALL TOOLS_DIR
 set -euo pipefail
 
@@ -43,6 +44,8 @@ write_demo() {
 make_repo() {
   mkdir -p "$REPO"
   cp "$RUN_ALL" "$REPO/run_all.sh"
+  mkdir -p "$REPO/plots"
+  cp "$(dirname "$RUN_ALL")"/plots/*.gp "$REPO/plots/"
   cat >"$REPO/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.25)
 project(fake LANGUAGES NONE)
@@ -130,12 +133,14 @@ check_false_alarms_script() {
   branch=$(git -C "$REPO" rev-parse --abbrev-ref HEAD)
   CONCLAB_BIN_DIR=$REPO/build/release/bin CONCLAB_TOOLS_DIR=$TOOLS CONCLAB_RESULTS_DIR=$SCRATCH/results \
     CONCLAB_PLOTS_DIR=$SCRATCH/plots "$(dirname "$RUN_ALL")/benchmarks/harness/ab_false_alarms.sh" \
-    --root "$REPO" --tries 1 --runs 2 --quick --plant 'demo:s/^exit 0$/exit 0 # planted/' demo >"$out" 2>&1 ||
+    --root "$REPO" --tries 1 --runs 2 --quick --compare --plant 'demo:s/^exit 0$/exit 0 # planted/' demo >"$out" 2>&1 ||
     status=$?
   ((status == 0)) || fail "ab_false_alarms.sh: exit $status: $(cat "$out")"
   grep -q '^false alarms: 0 REGRESSION verdicts of 3 (1 try)$' "$out" ||
     fail "no A/A tally of 1 try x 3 variants (2 rounds: too few for a verdict): $(cat "$out")"
   grep -q '^detection: 0 REGRESSION verdicts of 3 (1 try)$' "$out" || fail "no detection tally: $(cat "$out")"
+  grep -q '^compare false alarms: 0 REGRESSION verdicts of 3 with the rank test, 0 with the intervals alone (1 try)$' \
+    "$out" || fail "no tally of --compare's false alarms: $(cat "$out")"
   grep -q '^machine: .* cores; load average' "$out" || fail "the machine is not named"
   [[ -z $(git -C "$REPO" status --porcelain) && $(git -C "$REPO" rev-parse --abbrev-ref HEAD) == "$branch" ]] ||
     fail "the planted commit changed the tree or the branch"
