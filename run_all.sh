@@ -1743,8 +1743,8 @@ write_ab_meta() {
 # are not timed: they run the same interpreter in both builds.
 run_ab() {
   local name index=0 status=0
+  find_experiments # an unknown name is a usage error before the build
   build_ab_revision
-  find_experiments
   start_watchdog
   create_ab_dir
   trap_signals

@@ -3,7 +3,7 @@
 # does it find a real slowdown?
 #
 #   ab_false_alarms.sh [--tries N] [--runs R] [--quick] [--threshold P]
-#                      [--plant FILE:SED] [--root DIR] EXPERIMENT...
+#                      [--plant FILE:SED] [--root DIR] [--compare] EXPERIMENT...
 #
 # false alarms: N times `run_all.sh --ab HEAD` (the same build against itself):
 #   every REGRESSION is a false alarm;
@@ -11,6 +11,10 @@
 #   branch) in which FILE is edited with the sed script SED so that it does
 #   less work; N times `run_all.sh --ab PLANTED`: this tree then does more
 #   work than A, and every variant the plant slows down should be a REGRESSION.
+# with --compare, also false alarms of --compare: N times two separate runs of
+#   this tree (--save-baseline, then --compare against it), each held with
+#   the rank test and, as before it, with the intervals alone (the baseline's
+#   per-run speedups left out); C variants only.
 # The default plant scales factorize's numbers by 1 / 1.15, so that this tree
 # does 15 % more work than the planted A in every factorize variant.
 # Prints each try's verdicts and at the end, per part, "K REGRESSION verdicts
@@ -26,6 +30,7 @@ QUICK=()
 THRESHOLD=10
 PLANT='benchmarks/factorize/factorize.c:s/{3000000, 6000000}/{2608696, 5217391}/;s/{10000000, 20000000}/{8695652, 17391304}/'
 EXPERIMENTS=()
+COMPARE=false
 
 die_usage() {
   echo "ab_false_alarms.sh: $*" >&2
@@ -47,6 +52,7 @@ parse_args() {
       --runs) set_number RUNS "$1" "${2-}" && shift ;;
       --threshold) set_number THRESHOLD "$1" "${2-}" && shift ;;
       --quick) QUICK=(--quick) ;;
+      --compare) COMPARE=true ;;
       --plant)
         PLANT=${2-}
         shift
@@ -107,13 +113,43 @@ tries() {
   echo "$regressions $verdicts"
 }
 
+# Counts the C REGRESSION verdicts of compare.txt-like text on stdin.
+c_regressions() {
+  grep -E ' REGRESSION( \[|$)' | grep -vc 'CPython' || true
+}
+
+# With --compare: TRIES times a baseline run and a second run compared with
+# it, judged with the rank test (run_all.sh) and with the intervals alone
+# (conclab-results compare against the baseline without its runs' speedups).
+# Prints "RANKED INTERVALS VERDICTS".
+compare_tries() {
+  local try base ranked=0 intervals=0 verdicts=0 results=${CONCLAB_RESULTS_DIR:-$ROOT/results} out
+  base=$(mktemp -d)
+  for ((try = 1; try <= TRIES; try++)); do
+    (cd "$ROOT" && ./run_all.sh --no-python --runs "$RUNS" "${QUICK[@]}" --save-baseline "${EXPERIMENTS[@]}") \
+      >"$base/first.txt" 2>&1 || { echo "try $try: the baseline run failed" >&2 && exit 1; }
+    jq 'del(.experiments[][].speedup_runs)' "$results/baseline.json" >"$base/old.json"
+    (cd "$ROOT" && ./run_all.sh --no-python --runs "$RUNS" "${QUICK[@]}" --threshold "$THRESHOLD" \
+      --compare "$results/baseline.json" "${EXPERIMENTS[@]}") >"$base/second.txt" 2>&1 || true
+    out=$(cat "$results/latest/compare.txt")
+    ranked=$((ranked + $(c_regressions <<<"$out")))
+    verdicts=$((verdicts + $(grep -E '^[^ ]+ +[^ ]+ +[0-9.]+ +[0-9.]+ ' <<<"$out" | grep -Evc '^[^ ]+ +py' || true)))
+    out=$("${CONCLAB_TOOLS_DIR:-$ROOT/build/release/tools}/conclab-results" compare \
+      "$base/old.json" "$results/latest/summary.json" --threshold="$THRESHOLD" 2>/dev/null) || true
+    intervals=$((intervals + $(c_regressions <<<"$out")))
+    echo "  try $try: rank test $(c_regressions < "$results/latest/compare.txt"), intervals $(c_regressions <<<"$out")" >&2
+  done
+  rm -rf "$base"
+  echo "$ranked $intervals $verdicts"
+}
+
 # "1 try", "10 tries".
 tries_text() {
   if ((TRIES == 1)); then echo "1 try"; else echo "$TRIES tries"; fi
 }
 
 main() {
-  local tally planted
+  local tally planted ranked intervals verdicts
   parse_args "$@"
   [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no) ]] ||
     echo "warning: the tree has uncommitted changes: --ab HEAD is then no A/A comparison" >&2
@@ -126,6 +162,13 @@ main() {
   echo "detection: $TRIES x --ab ${planted:0:12} (HEAD with ${PLANT%%:*} planted)"
   tally=$(tries "$planted")
   echo "detection: ${tally% *} REGRESSION verdicts of ${tally#* } ($(tries_text))"
+  if [[ $COMPARE == true ]]; then
+    echo "compare: $TRIES x two separate runs of this tree, the second held against the first"
+    tally=$(compare_tries)
+    read -r ranked intervals verdicts <<<"$tally"
+    echo "compare false alarms: $ranked REGRESSION verdicts of $verdicts with the rank test," \
+      "$intervals with the intervals alone ($(tries_text))"
+  fi
   echo "load average $(cut -d ' ' -f 1-3 /proc/loadavg) at the end"
 }
 

@@ -151,6 +151,7 @@ check_false_alarms_script() {
 # --history prints the steps of the history and times nothing.
 check_history() {
   local out i speedups=(1.9 1.9 1.9 1.9 1.2 1.2 1.2 1.2)
+  rm -f "$SCRATCH/results/history.jsonl" # the runs of --compare's tries made one
   out=$(run_ab --history)
   [[ $out == "no history yet: "* ]] || fail "--history without history: $out"
   for i in "${!speedups[@]}"; do
