@@ -19,6 +19,11 @@ readonly BOOK_RUNS=10 QUICK_RUNS=5
 RUNS= # --runs, else BOOK_RUNS or QUICK_RUNS by the size
 WARMUP=1
 TEST=false
+CPUS=           # --cpus: the CPUs every timed process is pinned to
+HISTORY=false   # --history: print the steps in the history, time nothing
+AB_REV=         # --ab: the revision to time against this tree
+AB_COMMIT=      # its full commit id
+AB_BIN_DIR=     # where its programs were built
 COMPARE=
 THRESHOLD=10
 SAVE_BASELINE=false
@@ -47,7 +52,9 @@ usage() {
   cat <<EOF
 usage: ./run_all.sh [--quick] [--runs N] [--python LIST | --no-python] [--compare FILE
                    [--threshold PERCENT]] [--save-baseline] [--sweep] [--max-workers N]
-                   [EXPERIMENT...]
+                   [--cpus LIST] [EXPERIMENT...]
+       ./run_all.sh --ab REV [--runs N] [--threshold PERCENT] [EXPERIMENT...]
+       ./run_all.sh --history
        ./run_all.sh --test
 
 Installs what is missing (Debian packages, as root), builds the release preset,
@@ -67,8 +74,22 @@ waits for the first to end (the two would disturb each other's timings).
   --compare FILE      hold this run's speedups against a baseline summary
                       (e.g. results/baseline.json); exit 1 on a regression
   --threshold PERCENT a regression is a drop of more than this (default $THRESHOLD)
-                      with confidence intervals that do not overlap
+                      that a Mann-Whitney U test of the runs finds significant
+                      (p < 0.01)
   --save-baseline     keep this run's summary as results/baseline.json
+  --history           print the steps in results/history.jsonl (each series of a
+                      variant's speedups, per host and size, split where it moved
+                      by more than --threshold with at least 4 runs a side and a
+                      rank test's p < 0.05); times nothing
+  --cpus LIST         pin every timed process to these CPUs with taskset
+                      (a taskset list: 1, 0-1, 0,2); recorded in meta.json
+  --ab REV            build git revision REV (A) in its own worktree and build
+                      folder, build/ab/<commit>/ (reused next time), and time
+                      its C variants against this tree's (B) interleaved, A,B
+                      then B,A, N rounds; print B/A with its interval, p and a
+                      verdict per variant; results in results/ab/, never
+                      results/latest; exit 1 when a variant regressed, 2 when
+                      REV is no revision
   --python LIST       the interpreters that time the Python originals, comma-
                       separated names on PATH or paths (default python3); with
                       several, each is a group of its own, named by its version
@@ -127,6 +148,19 @@ parse_args() {
         shift
         ;;
       --save-baseline) SAVE_BASELINE=true ;;
+      --cpus=*) set_cpus "${1#--cpus=}" ;;
+      --cpus)
+        (($# > 1)) || die_usage "--cpus needs a list of CPUs"
+        set_cpus "$2"
+        shift
+        ;;
+      --history) HISTORY=true ;;
+      --ab=*) set_ab "${1#--ab=}" ;;
+      --ab)
+        (($# > 1)) || die_usage "--ab needs a revision"
+        set_ab "$2"
+        shift
+        ;;
       --strict-lessons) STRICT_LESSONS=true ;;
       --sweep) SWEEP_PAST_CORES=true ;;
       --max-workers=*) set_max_workers "${1#--max-workers=}" ;;
@@ -152,6 +186,14 @@ parse_args() {
     shift
   done
   [[ $TEST == false || ${#SELECTED[@]} -eq 0 ]] || die_usage "--test runs every test; it takes no experiment names"
+  if [[ $HISTORY == true ]]; then
+    [[ $TEST == false && -z $AB_REV && -z $COMPARE && ${#SELECTED[@]} -eq 0 ]] ||
+      die_usage "--history prints the steps in the history: not with --test, --ab, --compare or experiments"
+  fi
+  if [[ -n $AB_REV ]]; then
+    [[ $TEST == false && -z $COMPARE && $SAVE_BASELINE == false ]] ||
+      die_usage "--ab times two builds against each other: not with --test, --compare or --save-baseline"
+  fi
   [[ $PYTHON == true || $PYTHON_LIST_GIVEN == false ]] || die_usage "--python and --no-python contradict each other"
   if [[ -z $RUNS ]]; then
     RUNS=$BOOK_RUNS
@@ -186,6 +228,26 @@ set_runs() {
     die_usage "--runs='$1': must be an integer between 2 and 1000"
   fi
   RUNS=$((10#$1))
+}
+
+# A list taskset takes, of CPUs that this process may run on.
+set_cpus() {
+  [[ $1 =~ ^[0-9]{1,4}(-[0-9]{1,4})?(,[0-9]{1,4}(-[0-9]{1,4})?)*$ ]] ||
+    die_usage "--cpus='$1': a list of CPUs such as 1, 0-1 or 0,2"
+  command -v taskset >/dev/null || die_usage "--cpus needs taskset (util-linux), which is missing"
+  taskset -c "$1" true 2>/dev/null ||
+    die_usage "--cpus='$1': taskset cannot pin to these CPUs here (online: $(cat /sys/devices/system/cpu/online 2>/dev/null || echo unknown))"
+  CPUS=$1
+}
+
+# "taskset -c LIST " before every timed command with --cpus, else nothing.
+pin_prefix() {
+  [[ -z $CPUS ]] || printf 'taskset -c %s ' "$CPUS"
+}
+
+set_ab() {
+  [[ -n $1 && $1 != -* ]] || die_usage "--ab needs a revision (--ab REV)"
+  AB_REV=$1
 }
 
 # The file is read once the tools are installed (check_compare_file).
@@ -387,7 +449,7 @@ pythons_json() {
 variant_commands() {
   local name=$1 variant args script=$ROOT/benchmarks/$1/$1.py i list
   while IFS=$'\t' read -r variant args; do
-    printf '%s\t%q %s --size=%s\n' "$variant" "$BIN_DIR/$name" "$args" "$SIZE"
+    printf '%s\t%s%q %s --size=%s\n' "$variant" "$(pin_prefix)" "$BIN_DIR/$name" "$args" "$SIZE"
   done < <("$BIN_DIR/$name" --list)
   [[ -f $script ]] || return 0
   for i in "${!PY_PATHS[@]}"; do
@@ -396,7 +458,7 @@ variant_commands() {
       continue
     fi
     while IFS=$'\t' read -r variant args; do
-      printf '%s%s\t%q %q %s --size=%s\n' "${PY_PREFIXES[i]}" "$variant" "${PY_PATHS[i]}" \
+      printf '%s%s\t%s%q %q %s --size=%s\n' "${PY_PREFIXES[i]}" "$variant" "$(pin_prefix)" "${PY_PATHS[i]}" \
         "$script" "$args" "$SIZE"
     done <<<"$list"
   done
@@ -482,7 +544,7 @@ sweep_workers() {
     echo "  sweep: $name $series ($args), workers $points"
     run_stoppable hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style "$style" \
       --parameter-list workers "$points" --export-json "$(printf '%s/sweep-%02d.json' "$dir" "$i")" \
-      "$(printf '%q' "$BIN_DIR/$name") $args --size=$SIZE" >/dev/null || return 1
+      "$(pin_prefix)$(printf '%q' "$BIN_DIR/$name") $args --size=$SIZE" >/dev/null || return 1
     jq --arg series "$series" --arg scaling "$scaling" \
       '.results[] |= (.parameters.series = $series | .parameters.scaling = $scaling)' \
       "$(printf '%s/sweep-%02d.json' "$dir" "$i")" >"$dir/sweep-series.json.new"
@@ -601,7 +663,7 @@ sweep_sizes() {
   param=${spec%%=*} values=${spec#*=}
   local variant vargs bin status=0 style=full commands=()
   [[ -t 1 ]] || style=basic
-  bin=$(printf '%q' "$BIN_DIR/$name")
+  bin=$(pin_prefix)$(printf '%q' "$BIN_DIR/$name")
   while IFS=$'\t' read -r variant vargs; do
     commands+=("$variant" "$bin $vargs --$param={$param}")
   done < <("$BIN_DIR/$name" --list)
@@ -690,6 +752,34 @@ built_with() {
   if jq -e 'type == "object"' "$info" >/dev/null 2>&1; then jq -c . "$info"; else echo null; fi
 }
 
+# Prints the contents of file $1 as a JSON string, or null when it cannot be read.
+file_json() {
+  if [[ -r $1 ]]; then jq -R -s 'rtrimstr("\n")' "$1"; else echo null; fi
+}
+
+# meta.json's "state": what of the machine's settings moves timings, where
+# the kernel tells it: address-space randomisation (0 off, 2 full), CPU
+# boost (true, false or null), the CPUs online and isolated (isolcpus), the
+# CPUs this driver may run on, and those --cpus pinned every timed process to
+# (null: none).  The governor, load and stolen time are the preflight's and
+# each experiment's ("load").
+machine_state_json() {
+  local boost=null affinity
+  if [[ -r /sys/devices/system/cpu/cpufreq/boost ]]; then
+    boost=$(jq -n --argjson b "$(cat /sys/devices/system/cpu/cpufreq/boost)" '$b == 1')
+  elif [[ -r /sys/devices/system/cpu/intel_pstate/no_turbo ]]; then
+    boost=$(jq -n --argjson t "$(cat /sys/devices/system/cpu/intel_pstate/no_turbo)" '$t == 0')
+  fi
+  affinity=$(taskset -cp $$ 2>/dev/null | sed 's/.*: //') || affinity=
+  jq -n --argjson aslr "$(cat /proc/sys/kernel/randomize_va_space 2>/dev/null || echo null)" \
+    --argjson boost "$boost" --argjson online "$(file_json /sys/devices/system/cpu/online)" \
+    --argjson isolated "$(file_json /sys/devices/system/cpu/isolated)" --arg affinity "$affinity" \
+    --arg pinned "$CPUS" \
+    '{aslr: $aslr, boost: $boost, cpus_online: $online, cpus_isolated: $isolated,
+      affinity: (if $affinity == "" then null else $affinity end),
+      pinned_cpus: (if $pinned == "" then null else $pinned end)}'
+}
+
 write_meta() {
   local commit=unknown dirty=false
   if git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
@@ -702,10 +792,11 @@ write_meta() {
     --argjson compiler "$(built_with)" --arg preset "$PRESET" \
     --arg commit "$commit" --argjson dirty "$dirty" --arg size "$SIZE" --argjson runs "$RUNS" \
     --arg hyperfine "$(hyperfine --version)" --arg gnuplot "$(gnuplot --version)" \
-    --argjson pythons "$(pythons_json)" \
+    --argjson pythons "$(pythons_json)" --argjson state "$(machine_state_json)" \
     '{date: $date, host: $host, cpu: $cpu, cores: $cores, kernel: $kernel,
       compiler: $compiler, build: $preset, git_commit: $commit, git_dirty: $dirty,
-      size: $size, runs: $runs, hyperfine: $hyperfine, gnuplot: $gnuplot, pythons: $pythons}' \
+      size: $size, runs: $runs, hyperfine: $hyperfine, gnuplot: $gnuplot, pythons: $pythons,
+      state: $state}' \
     >"$RUN_DIR/meta.json"
 }
 
@@ -866,13 +957,20 @@ commit_run() {
   fi
 }
 
-# Holds this run against --compare's baseline: the verdicts go to compare.txt,
-# and a regression makes the script's exit status 1.
+# Holds this run against --compare's baseline: the verdicts go to compare.txt
+# and, with their p-values and effects, to summary.json's "compare"; a
+# regression makes the script's exit status 1.
 compare_with_baseline() {
   [[ -n $COMPARE ]] || return 0
   local status=0
   "$TOOLS_DIR/conclab-results" compare "$COMPARE" "$RUN_DIR/summary.json" \
-    --threshold="$THRESHOLD" >"$RUN_DIR/compare.txt" || status=$?
+    --threshold="$THRESHOLD" --json="$RUN_DIR/compare.json" >"$RUN_DIR/compare.txt" || status=$?
+  if [[ -f $RUN_DIR/compare.json ]]; then
+    jq --slurpfile verdicts "$RUN_DIR/compare.json" '. + {compare: $verdicts[0]}' "$RUN_DIR/summary.json" \
+      >"$RUN_DIR/summary.json.new"
+    mv "$RUN_DIR/summary.json.new" "$RUN_DIR/summary.json"
+    rm -f "$RUN_DIR/compare.json"
+  fi
   echo
   cat "$RUN_DIR/compare.txt"
   case $status in
@@ -1105,6 +1203,11 @@ write_report() {
     if [[ -f $RUN_DIR/book.md ]]; then
       printf '\n## The source beside this machine\n\n'
       cat "$RUN_DIR/book.md"
+    fi
+    if [[ -f $RUN_DIR/steps.txt ]]; then
+      printf '\n## Steps in the history\n\n```\n'
+      cat "$RUN_DIR/steps.txt"
+      echo '```'
     fi
     if [[ -f $RUN_DIR/compare.txt ]]; then
       printf '\n## Against the baseline (%s, threshold %s %%)\n\n```\n' "$COMPARE" "$THRESHOLD"
@@ -1446,6 +1549,10 @@ record_load() {
     --argjson seconds "$(awk -v b="$LOAD_MARK" -v a="$after" 'BEGIN {
         split(b, x); split(a, y); printf "%.1f", (y[2] - x[2]) / (y[4] > 0 ? y[4] : 1) / 100 }')" \
     '{load_before: $before, load_after: $after, seconds: $seconds} + $between' >"$dir/load.json"
+  # Also in meta.json ("load"), so that a comparison sees each experiment's state.
+  jq --arg name "$1" --slurpfile load "$dir/load.json" '.load[$name] = $load[0]' "$RUN_DIR/meta.json" \
+    >"$RUN_DIR/meta.json.new"
+  mv "$RUN_DIR/meta.json.new" "$RUN_DIR/meta.json"
 }
 
 # Prints the verdicts on experiment $1's lessons.  Its lessons.json is copied
@@ -1598,6 +1705,7 @@ run_benchmarks() {
   summarize_run
   tally_lessons
   compare_with_baseline
+  find_history_steps
   plot_trends
   plot_speedups
   write_book_table
@@ -1611,6 +1719,188 @@ run_benchmarks() {
   [[ $LESSONS_MISSED == false ]] || die "not every lesson was shown (--strict-lessons)"
 }
 
+# steps.txt: the steps in the history with this run added, for REPORT.md
+# and index.html; written only when there is a step.
+find_history_steps() {
+  local all=$RUN_DIR/history-and-run.jsonl
+  { with_last_newline "$RESULTS_DIR/history.jsonl"; history_lines; } >"$all"
+  "$TOOLS_DIR/conclab-results" history "$all" --threshold="$THRESHOLD" >"$RUN_DIR/steps.txt"
+  rm -f "$all"
+  grep -q ' step after ' "$RUN_DIR/steps.txt" || rm -f "$RUN_DIR/steps.txt"
+}
+
+# --history: the steps in the history, found by conclab-results history.
+print_history_steps() {
+  local history=$RESULTS_DIR/history.jsonl
+  if [[ ! -s $history ]]; then
+    echo "no history yet: $history is made by complete runs"
+    return 0
+  fi
+  "$TOOLS_DIR/conclab-results" history "$history" --threshold="$THRESHOLD"
+}
+
+# ---- two builds against each other: --ab --------------------------------------
+
+# The commit --ab names, checked before anything is built or timed: a
+# revision git does not know is a usage error (exit 2).
+resolve_ab_revision() {
+  [[ -n $AB_REV ]] || return 0
+  git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 ||
+    die_usage "--ab: $ROOT is not a git repository"
+  AB_COMMIT=$(git -C "$ROOT" rev-parse --verify --quiet --end-of-options "$AB_REV^{commit}") ||
+    die_usage "--ab: '$AB_REV' is not a revision of this repository"
+}
+
+# Builds AB_COMMIT in its own worktree, build/ab/<commit>/src, with its own
+# release preset (build/ab/<commit>/src/build/release): both stay for the
+# next --ab of the same commit, which only checks that the build is up to
+# date.  The user's tree, index and branch are never touched.
+build_ab_revision() {
+  local dir=$ROOT/build/ab/$AB_COMMIT short=${AB_COMMIT:0:12} head
+  head=$(git -C "$dir/src" rev-parse HEAD 2>/dev/null) || head=
+  if [[ $head == "$AB_COMMIT" ]]; then
+    echo "A: $AB_REV ($short), reusing build/ab/$AB_COMMIT"
+  else
+    echo "A: $AB_REV ($short), a worktree in build/ab/$AB_COMMIT"
+    rm -rf "$dir/src"
+    mkdir -p "$dir"
+    git -C "$ROOT" worktree prune
+    git -C "$ROOT" worktree add --detach "$dir/src" "$AB_COMMIT" >"$dir/worktree.log" 2>&1 ||
+      die "--ab: could not make a worktree of $short (see $dir/worktree.log)"
+  fi
+  if ! (cd "$dir/src" && cmake --preset "$PRESET" && cmake --build --preset "$PRESET" -j "$(nproc)") \
+    >"$dir/build.log" 2>&1; then
+    die "--ab: building $AB_REV ($short) failed (see $dir/build.log)"
+  fi
+  AB_BIN_DIR=$dir/src/build/$PRESET/bin
+}
+
+# Creates this comparison's folder, results/ab/<time>-<host>-<commit>[-N]:
+# never results/runs, never results/latest.
+create_ab_dir() {
+  local base id n=1
+  base=$RESULTS_DIR/ab/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname)-${AB_COMMIT:0:12}
+  mkdir -p "$RESULTS_DIR/ab" 2>/dev/null || die "cannot write results under $RESULTS_DIR: check its permissions and free space"
+  id=$base
+  until mkdir "$id" 2>/dev/null; do
+    [[ -d $RESULTS_DIR/ab ]] || die "cannot write results under $RESULTS_DIR/ab"
+    n=$((n + 1))
+    id=$base-$n
+  done
+  RUN_DIR=$id
+}
+
+# Prints the arguments of variant $2 in --list of program $1, or fails.
+list_args() {
+  local variant args
+  while IFS=$'\t' read -r variant args; do
+    if [[ $variant == "$2" ]]; then
+      printf '%s\n' "$args"
+      return 0
+    fi
+  done < <("$1" --list)
+  return 1
+}
+
+# Times variant $2 of experiment $1 in both builds, interleaved: a warm-up
+# of each, then RUNS rounds, A before B in odd rounds and B before A in even
+# ones, so that neither always runs second.  Each round is one hyperfine
+# call timing each build once; prints one JSON line per time.
+time_ab_variant() {
+  local name=$1 variant=$2 a_args b_args a b round order tmp
+  a_args=$(list_args "$AB_BIN_DIR/$name" "$variant")
+  b_args=$(list_args "$BIN_DIR/$name" "$variant")
+  a="$(pin_prefix)$(printf '%q' "$AB_BIN_DIR/$name") $a_args --size=$SIZE"
+  b="$(pin_prefix)$(printf '%q' "$BIN_DIR/$name") $b_args --size=$SIZE"
+  tmp=$RUN_DIR/$name/round.json
+  for ((round = 0; round <= RUNS; round++)); do
+    order=(--command-name a "$a" --command-name b "$b")
+    ((round % 2 == 1)) || order=(--command-name b "$b" --command-name a "$a")
+    run_stoppable hyperfine -N --runs 1 --style none --export-json "$tmp" "${order[@]}" >/dev/null ||
+      return 1
+    # Round 0 is the warm-up: caches, the page cache, the CPU's clock.
+    ((round > 0)) || continue
+    jq -c --arg e "$name" --arg v "$variant" \
+      '.results[] | {experiment: $e, variant: $v, side: .command, time: .times[0]}' "$tmp"
+  done
+  rm -f "$tmp"
+}
+
+# Times every C variant that both builds of experiment $1 list; a variant in
+# one only is named and left out.  Appends the times to times.jsonl.
+time_ab_experiment() {
+  local name=$1 variant a_list b_list
+  mkdir -p "$RUN_DIR/$name"
+  if [[ ! -x $AB_BIN_DIR/$name ]]; then
+    echo "  not in A ($AB_REV): not timed"
+    return 0
+  fi
+  a_list=$("$AB_BIN_DIR/$name" --list | cut -f1) || return 1
+  b_list=$("$BIN_DIR/$name" --list | cut -f1) || return 1
+  while IFS= read -r variant; do
+    if ! grep -Fxq -- "$variant" <<<"$a_list"; then
+      echo "  $variant: only in B (this tree): not timed"
+      continue
+    fi
+    echo "  $variant"
+    time_ab_variant "$name" "$variant" >>"$RUN_DIR/times.jsonl" || return 1
+  done <<<"$b_list"
+  while IFS= read -r variant; do
+    grep -Fxq -- "$variant" <<<"$b_list" || echo "  $variant: only in A ($AB_REV): not timed"
+  done <<<"$a_list"
+}
+
+# ab.json from times.jsonl: {"experiments": {E: {V: {"a": [...], "b": [...]}}}}.
+write_ab_json() {
+  touch "$RUN_DIR/times.jsonl"
+  jq -s 'reduce .[] as $t ({experiments: {}};
+      .experiments[$t.experiment][$t.variant][$t.side] += [$t.time])' "$RUN_DIR/times.jsonl" >"$RUN_DIR/ab.json"
+  rm -f "$RUN_DIR/times.jsonl"
+}
+
+# meta.json of a comparison: the machine as for a run, and which builds.
+write_ab_meta() {
+  local dirty=false
+  write_meta
+  [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no) ]] || dirty=true
+  jq --arg rev "$AB_REV" --arg a "$AB_COMMIT" --arg b "$(git -C "$ROOT" rev-parse HEAD)" --argjson dirty "$dirty" \
+    '. + {ab: {a: {revision: $rev, commit: $a}, b: {commit: $b, uncommitted_changes: $dirty},
+               order: "a warm-up round, then per round A,B (odd) or B,A (even), one run each"}}' \
+    "$RUN_DIR/meta.json" >"$RUN_DIR/meta.json.new"
+  mv "$RUN_DIR/meta.json.new" "$RUN_DIR/meta.json"
+}
+
+# --ab: A is AB_REV built apart, B this tree; each experiment's C variants
+# timed interleaved, then judged (conclab-results ab).  The Python originals
+# are not timed: they run the same interpreter in both builds.
+run_ab() {
+  local name index=0 status=0
+  find_experiments # an unknown name is a usage error before the build
+  build_ab_revision
+  start_watchdog
+  create_ab_dir
+  trap_signals
+  write_ab_meta
+  record_preflight
+  echo "B: this tree ($(git -C "$ROOT" rev-parse --short=12 HEAD)$(jq -r 'if .ab.b.uncommitted_changes then " with uncommitted changes" else "" end' "$RUN_DIR/meta.json")); $RUNS rounds, $SIZE size"
+  for name in "${EXPERIMENTS[@]}"; do
+    index=$((index + 1))
+    echo "[$index/${#EXPERIMENTS[@]}] $name"
+    mark_load
+    time_ab_experiment "$name" || FAILED+=("$name")
+    record_load "$name"
+  done
+  write_ab_json
+  echo
+  "$TOOLS_DIR/conclab-results" ab "$RUN_DIR" --threshold="$THRESHOLD" >"$RUN_DIR/compare.txt" || status=$?
+  cat "$RUN_DIR/compare.txt"
+  echo "results: $RUN_DIR"
+  trap - INT TERM HUP
+  ((status != 2)) || die "conclab-results could not judge $RUN_DIR/ab.json"
+  ((${#FAILED[@]} == 0)) || die "failed: ${FAILED[*]}"
+  ((status == 0)) || die "a variant of this tree is slower than $AB_REV (see above)"
+}
+
 main() {
   parse_args "$@"
   protect_stdout
@@ -1621,11 +1911,18 @@ main() {
     install_missing
   fi
   check_compare_file
-  [[ $TEST == true ]] || claim_results_folder
+  resolve_ab_revision
+  [[ $TEST == true || $HISTORY == true ]] || claim_results_folder
   if [[ -z $BIN_DIR ]]; then build; fi
-  TOOLS_DIR=$(dirname "$BIN_DIR")/tools
+  TOOLS_DIR=${CONCLAB_TOOLS_DIR:-$(dirname "$BIN_DIR")/tools}
+  if [[ $HISTORY == true ]]; then
+    print_history_steps
+    return 0
+  fi
   if [[ $TEST == true ]]; then
     run_tests
+  elif [[ -n $AB_REV ]]; then
+    run_ab
   else
     run_benchmarks
   fi

@@ -116,6 +116,111 @@ enum stats_verdict stats_judge(double baseline, struct stats_interval baseline_c
     return STATS_SAME;
 }
 
+/* U of A: the pairs (a, b) with a > b, a tie counting one half. */
+static double u_statistic(const double *a, size_t n_a, const double *b, size_t n_b)
+{
+    double u = 0;
+    for (size_t i = 0; i < n_a; i++)
+        for (size_t j = 0; j < n_b; j++)
+            u += a[i] > b[j] ? 1 : a[i] == b[j] ? 0.5 : 0;
+    return u;
+}
+
+/* The sum of t^3 - t over the groups of tied values of A and B pooled
+ * (0 when all differ): what ties take from U's variance. */
+static double tie_term(const double *a, size_t n_a, const double *b, size_t n_b)
+{
+    size_t n = n_a + n_b;
+    double *pooled = malloc(n * sizeof *pooled);
+    if (pooled == NULL)
+        fail_wrong("out of memory for %zu values", n);
+    memcpy(pooled, a, n_a * sizeof *pooled);
+    memcpy(pooled + n_a, b, n_b * sizeof *pooled);
+    qsort(pooled, n, sizeof *pooled, compare_doubles);
+    double term = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && pooled[j] == pooled[i])
+            j++;
+        double t = (double)(j - i);
+        term += t * t * t - t;
+        i = j;
+    }
+    free(pooled);
+    return term;
+}
+
+/* The exact two-sided p of U = U_OBSERVED (a whole number) for samples of
+ * M and N values without ties: the number of orderings of the pooled
+ * values that give each U, counted by the recursion on the largest value
+ * (from A it beats all N values of B, from B none):
+ * count(m, n, u) = count(m - 1, n, u - n) + count(m, n - 1, u).  The counts
+ * stay below C(40, 20) < 2^53, exact in a double. */
+static double exact_p(size_t m, size_t n, double u_observed)
+{
+    size_t width = m * n + 1;
+    double *count = calloc((m + 1) * (n + 1) * width, sizeof *count);
+    if (count == NULL)
+        fail_wrong("out of memory for the exact distribution of U");
+#define COUNT(i, j, u) count[((i) * (n + 1) + (j)) * width + (u)]
+    for (size_t i = 0; i <= m; i++)
+        for (size_t j = 0; j <= n; j++) {
+            if (i == 0 || j == 0) {
+                COUNT(i, j, 0) = 1;
+                continue;
+            }
+            for (size_t u = 0; u <= i * j; u++)
+                COUNT(i, j, u) = (u >= j ? COUNT(i - 1, j, u - j) : 0) + (u <= i * (j - 1) ? COUNT(i, j - 1, u) : 0);
+        }
+    double total = 0, lower = 0, upper = 0;
+    for (size_t u = 0; u < width; u++) {
+        double c = COUNT(m, n, u);
+        total += c;
+        lower += (double)u <= u_observed ? c : 0;
+        upper += (double)u >= u_observed ? c : 0;
+    }
+#undef COUNT
+    free(count);
+    double p = 2 * (lower < upper ? lower : upper) / total;
+    return p < 1 ? p : 1;
+}
+
+/* The two-sided p of U from the normal approximation: mean M N / 2,
+ * variance M N / 12 ((M + N + 1) - TIES / ((M + N)(M + N - 1))), and a
+ * continuity correction of one half toward the mean. */
+static double normal_p(size_t m, size_t n, double u, double ties)
+{
+    double mn = (double)m * (double)n, total = (double)(m + n);
+    double variance = mn / 12 * ((total + 1) - ties / (total * (total - 1)));
+    if (variance <= 0) /* every value equal: nothing tells the samples apart */
+        return 1;
+    double distance = fabs(u - mn / 2) - 0.5;
+    if (distance <= 0)
+        return 1;
+    return erfc(distance / sqrt(variance) / sqrt(2.0));
+}
+
+struct stats_rank_test stats_mann_whitney(const double *a, size_t n_a, const double *b, size_t n_b)
+{
+    struct stats_rank_test test = {.u = u_statistic(a, n_a, b, n_b)};
+    test.effect = test.u / ((double)n_a * (double)n_b);
+    double ties = tie_term(a, n_a, b, n_b);
+    test.exact = ties == 0 && n_a <= STATS_EXACT_MAX && n_b <= STATS_EXACT_MAX;
+    test.p = test.exact ? exact_p(n_a, n_b, test.u) : normal_p(n_a, n_b, test.u, ties);
+    return test;
+}
+
+enum stats_verdict stats_judge_ranked(double before, double now, double p, double threshold)
+{
+    if (p >= STATS_SIGNIFICANCE)
+        return STATS_SAME;
+    if (now < before * (1 - threshold))
+        return STATS_REGRESSION;
+    if (now > before * (1 + threshold))
+        return STATS_IMPROVEMENT;
+    return STATS_SAME;
+}
+
 const char *stats_verdict_name(enum stats_verdict verdict)
 {
     static const char *const names[] = {"same", "REGRESSION", "improved", "too few runs"};

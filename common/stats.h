@@ -55,6 +55,39 @@ enum stats_verdict { STATS_SAME, STATS_REGRESSION, STATS_IMPROVEMENT, STATS_TOO_
 enum stats_verdict stats_judge(double baseline, struct stats_interval baseline_ci, double now,
                                struct stats_interval now_ci, double threshold);
 
+/* The Mann–Whitney U test of two independent samples A and B (run times):
+ * does one tend to be larger than the other?  U counts the pairs (a, b)
+ * with a > b, a tie counting one half; its two-sided p-value is exact when
+ * there is no tie and both samples hold at most STATS_EXACT_MAX values (the
+ * permutation distribution of U, counted), else from the normal
+ * approximation with the tie correction of the variance and a continuity
+ * correction of 0.5.  EFFECT is U / (N_A N_B), the common-language effect
+ * size: the chance that a value drawn from A is larger than one drawn from
+ * B (ties counting half); 0.5 means no tendency either way.  It makes no
+ * assumption on the shape of either distribution, which suits run times
+ * (skewed, with a long tail of hiccups).  N_A, N_B >= 1. */
+struct stats_rank_test {
+    double u;      /* U of A */
+    double p;      /* two-sided p-value */
+    double effect; /* U / (N_A N_B) */
+    int exact;     /* 1 when p is exact, 0 when from the normal approximation */
+};
+
+#define STATS_EXACT_MAX 20
+
+struct stats_rank_test stats_mann_whitney(const double *a, size_t n_a, const double *b, size_t n_b);
+
+/* A change counts only with p below this (docs/results.md): with 5 runs a
+ * side the smallest two-sided p there is, for samples that do not overlap
+ * at all, is 2 / C(10, 5) = 0.0079, so a quick run can still reach it. */
+#define STATS_SIGNIFICANCE 0.01
+
+/* Judges a change of a ratio from BEFORE to NOW (speedups: larger is
+ * better) by a threshold and a rank test: a regression when NOW is lower by
+ * more than THRESHOLD (a fraction) and P < STATS_SIGNIFICANCE; an
+ * improvement is the mirror image; anything else is STATS_SAME. */
+enum stats_verdict stats_judge_ranked(double before, double now, double p, double threshold);
+
 /* "same", "REGRESSION", "improved" or "too few runs". */
 const char *stats_verdict_name(enum stats_verdict verdict);
 

@@ -69,3 +69,90 @@ TEST(Stats, VerdictNeedsThresholdAndSeparateIntervals)
     EXPECT_STREQ(stats_verdict_name(STATS_REGRESSION), "REGRESSION");
     EXPECT_STREQ(stats_verdict_name(STATS_TOO_FEW_RUNS), "too few runs");
 }
+
+// The expected Mann–Whitney figures below were derived apart from stats.c:
+// U from rank sums (U = R_A - n_A (n_A + 1) / 2, tied values given their
+// mean rank), the exact p by enumerating every split of the pooled values
+// into samples of n_A and n_B (itertools.combinations) and counting the U at
+// least as far from the middle on each side, and the normal p by the
+// textbook formula with the tie-corrected variance
+// n_A n_B / 12 ((N + 1) - sum(t^3 - t) / (N (N - 1))) and a continuity
+// correction of 0.5.
+TEST(MannWhitney, ExactForSmallSamplesWithoutTies)
+{
+    const std::vector<double> low{1, 2, 3}, high{4, 5, 6};
+    stats_rank_test t = stats_mann_whitney(low.data(), 3, high.data(), 3);
+    EXPECT_EQ(t.u, 0);
+    EXPECT_EQ(t.exact, 1);
+    EXPECT_NEAR(t.p, 0.1, 1e-12); // 2 of the C(6, 3) = 20 splits are this far out
+    EXPECT_EQ(t.effect, 0);
+    t = stats_mann_whitney(high.data(), 3, low.data(), 3);
+    EXPECT_EQ(t.u, 9);
+    EXPECT_NEAR(t.p, 0.1, 1e-12);
+    EXPECT_EQ(t.effect, 1);
+
+    const std::vector<double> a{1.1, 2.2, 3.3, 4.4, 5.5}, b{0.5, 6, 7, 8, 9};
+    t = stats_mann_whitney(a.data(), 5, b.data(), 5);
+    EXPECT_EQ(t.u, 5);
+    EXPECT_NEAR(t.p, 0.150793650794, 1e-11);
+    EXPECT_DOUBLE_EQ(t.effect, 0.2);
+
+    const std::vector<double> odd{1, 3, 5, 7}, even{2, 4, 6, 8};
+    t = stats_mann_whitney(odd.data(), 4, even.data(), 4);
+    EXPECT_EQ(t.u, 6);
+    EXPECT_NEAR(t.p, 0.685714285714, 1e-11);
+}
+
+TEST(MannWhitney, TenAgainstTenApartIsTheSmallestP)
+{
+    std::vector<double> fast, slow;
+    for (int i = 0; i < 10; i++) {
+        fast.push_back(1.0 + 0.001 * i);
+        slow.push_back(1.2 + 0.001 * i);
+    }
+    const stats_rank_test t = stats_mann_whitney(slow.data(), 10, fast.data(), 10);
+    EXPECT_EQ(t.exact, 1);
+    EXPECT_NEAR(t.p, 2.0 / 184756, 1e-15); // 2 / C(20, 10)
+    EXPECT_EQ(t.effect, 1);
+    EXPECT_LT(t.p, STATS_SIGNIFICANCE);
+}
+
+TEST(MannWhitney, NormalApproximationWithTies)
+{
+    const std::vector<double> a{1, 2, 2, 3, 4}, b{2, 3, 3, 5, 6, 6};
+    const stats_rank_test t = stats_mann_whitney(a.data(), 5, b.data(), 6);
+    EXPECT_EQ(t.exact, 0);
+    EXPECT_EQ(t.u, 6);
+    EXPECT_NEAR(t.effect, 6.0 / 30, 1e-15);
+    EXPECT_NEAR(t.p, 0.113049978856, 1e-11);
+    // The exact permutation p of these samples is 0.1212: the approximation is close.
+    EXPECT_NEAR(t.p, 0.1212, 0.02);
+
+    // All values equal: nothing tells the two apart.
+    const std::vector<double> same(6, 1.5);
+    const stats_rank_test flat = stats_mann_whitney(same.data(), 3, same.data() + 3, 3);
+    EXPECT_EQ(flat.p, 1);
+    EXPECT_EQ(flat.effect, 0.5);
+}
+
+TEST(MannWhitney, NormalApproximationForLargeSamples)
+{
+    std::vector<double> a, b;
+    for (int i = 0; i < 25; i++) {
+        a.push_back(i);
+        b.push_back(i + 10.5);
+    }
+    const stats_rank_test t = stats_mann_whitney(a.data(), 25, b.data(), 25);
+    EXPECT_EQ(t.exact, 0);
+    EXPECT_EQ(t.u, 105);
+    EXPECT_NEAR(t.p, 5.9096440856e-05, 1e-14);
+}
+
+TEST(MannWhitney, VerdictNeedsThresholdAndSignificance)
+{
+    EXPECT_EQ(stats_judge_ranked(2.0, 1.5, 0.001, 0.10), STATS_REGRESSION);
+    EXPECT_EQ(stats_judge_ranked(2.0, 1.5, 0.2, 0.10), STATS_SAME) << "not significant";
+    EXPECT_EQ(stats_judge_ranked(2.0, 1.9, 1e-5, 0.10), STATS_SAME) << "under the threshold";
+    EXPECT_EQ(stats_judge_ranked(1.5, 2.0, 0.001, 0.10), STATS_IMPROVEMENT);
+    EXPECT_EQ(stats_judge_ranked(2.0, 1.5, STATS_SIGNIFICANCE, 0.10), STATS_SAME);
+}

@@ -47,6 +47,85 @@ expect() {
   echo "ok   compare $2 against $3: exit $status"
 }
 
+# The rank test's p and effect in compare.txt's lines and in --json; a
+# baseline made before the runs' speedups were kept is judged by the
+# intervals, and says so.
+check_rank_test() {
+  local out
+  out=$("$TOOL" compare "$SCRATCH/base/summary.json" "$SCRATCH/worse/summary.json" \
+    --json="$SCRATCH/compare.json") || true
+  grep -Eq '^demo +threads +2\.00 +1\.25 +-37\.5% +0\.00014 +1\.00  REGRESSION$' <<<"$out" ||
+    fail "no p and effect in the verdict line: $out"
+  jq -e '.experiments.demo.threads | .verdict == "REGRESSION" and .p < 0.01 and .p_worse == 1
+         and (.ratio * 1000 | round) == 625' "$SCRATCH/compare.json" >/dev/null ||
+    fail "--json: no verdict with p and effect"
+  # 15 % lower, but the runs' speedups overlap: p = 0.089, no verdict.
+  "$TOOL" compare "$SCRATCH/noisy/summary.json" "$SCRATCH/noisy2/summary.json" |
+    grep -Eq '^demo +threads .*-15\.1% +0\.089 .* same$' || fail "an unsure drop past the threshold is called"
+  mkdir -p "$SCRATCH/old"
+  jq 'del(.experiments[][].speedup_runs)' "$SCRATCH/base/summary.json" >"$SCRATCH/old/summary.json"
+  expect 1 old worse
+  out=$("$TOOL" compare "$SCRATCH/old/summary.json" "$SCRATCH/worse/summary.json") || true
+  grep -q "judged by the intervals alone" <<<"$out" || fail "an old baseline: the intervals' verdict not said"
+  echo "ok   p and effect in compare's lines and --json; old baselines by intervals"
+}
+
+# A comparison between runs in another machine state says so in its lines.
+check_machine_state() {
+  mkdir -p "$SCRATCH/pinned"
+  jq '.meta += {state: {pinned_cpus: "0", aslr: 0}, load: {demo: {load_before: 3.5, load_after: 2.0,
+        steal_percent: 12}}}' "$SCRATCH/worse/summary.json" >"$SCRATCH/pinned/summary.json"
+  local out
+  out=$("$TOOL" compare "$SCRATCH/base/summary.json" "$SCRATCH/pinned/summary.json") || true
+  grep -q 'REGRESSION \[machine differs: pinned to CPUs none then, 0 now, load 3.5 on 2 cores now, 12 % stolen now\]$' <<<"$out" ||
+    fail "the machine's state is not in the verdict line"
+  out=$("$TOOL" compare "$SCRATCH/base/summary.json" "$SCRATCH/worse/summary.json") || true
+  ! grep -q 'machine differs' <<<"$out" ||
+    fail "a machine difference where there is none"
+  echo "ok   the machine's state in the verdict line"
+}
+
+# conclab-results ab on made-up interleaved times.
+check_ab() {
+  local dir=$SCRATCH/ab status
+  mkdir -p "$dir"
+  jq -n '{cpu: "Test CPU", cores: 2}' >"$dir/meta.json"
+  jq -n '{experiments: {demo: {
+      seq: {a: [1.00,1.01,0.99,1.02,0.98,1.00,1.03,0.97,1.04,0.96],
+            b: [1.01,0.99,1.00,1.02,0.98,1.005,0.995,1.015,0.985,1.025]},
+      threads: {a: [0.50,0.51,0.49,0.52,0.48,0.505,0.495,0.515,0.485,0.4975],
+                b: [0.60,0.61,0.59,0.62,0.58,0.605,0.595,0.615,0.585,0.6025]}}}}' >"$dir/ab.json"
+  status=0
+  "$TOOL" ab "$dir" >"$dir/out.txt" || status=$?
+  [[ $status -eq 1 ]] || fail "ab: a 20 % slower B: exit $status, expected 1"
+  grep -Eq '^demo +threads +0\.[0-9]+ +0\.[0-9]+ +1\.20[0-9] \[.*\] +1\.1e-05 +1\.00  REGRESSION$' "$dir/out.txt" ||
+    fail "ab: no regression line: $(cat "$dir/out.txt")"
+  grep -Eq '^demo +seq .*  same$' "$dir/out.txt" || fail "ab: seq is not the same"
+  jq -e '.experiments.demo.threads | .verdict == "REGRESSION" and .p_exact and .p_slower == 1
+         and .ratio_low <= .ratio and .ratio <= .ratio_high' "$dir/summary.json" >/dev/null ||
+    fail "ab: summary.json lacks the verdict"
+  jq '. + {load: {demo: {load_before: 3.0, load_after: 1.0, steal_percent: 0}}}' "$dir/meta.json" >"$dir/busy.json"
+  cp "$dir/meta.json" "$dir/quiet.json"
+  cp "$dir/busy.json" "$dir/meta.json"
+  "$TOOL" ab "$dir" >"$dir/out.txt" || true
+  grep -q 'REGRESSION \[machine busy: load 3.0 on 2 cores during it\]$' "$dir/out.txt" ||
+    fail "ab: a busy machine is not said: $(cat "$dir/out.txt")"
+  cp "$dir/quiet.json" "$dir/meta.json"
+  status=0
+  "$TOOL" ab "$dir" --threshold=25 >/dev/null || status=$?
+  [[ $status -eq 0 ]] || fail "ab: 20 % slower under a 25 % threshold: exit $status"
+  jq '.experiments.demo.threads.a |= .[0:3]' "$dir/ab.json" >"$dir/ab.new" && mv "$dir/ab.new" "$dir/ab.json"
+  status=0
+  "$TOOL" ab "$dir" >"$dir/out.txt" || status=$?
+  [[ $status -eq 0 ]] || fail "ab: 3 rounds: exit $status"
+  grep -q "threads .*too few runs" "$dir/out.txt" || fail "ab: 3 rounds judged"
+  echo '{"experiments": {"demo": {"seq": {"a": [1, "x"], "b": [1]}}}}' >"$dir/ab.json"
+  status=0
+  "$TOOL" ab "$dir" >/dev/null 2>&1 || status=$?
+  [[ $status -eq 2 ]] || fail "ab: a time that is no number: exit $status, expected 2"
+  echo "ok   ab: B/A, p, effect and verdict; exit 1 on a regression, 2 on bad input"
+}
+
 main() {
   make_run base '[1.00,1.01,0.99,1.02,0.98,1.00,1.01,0.99,1.00,1.02]' \
     '[0.50,0.51,0.49,0.50,0.52,0.50,0.49,0.51,0.50,0.50]'
@@ -85,6 +164,9 @@ main() {
     fail "CPython's regression is not shown as such"
   "$TOOL" compare "$SCRATCH/few_base/summary.json" "$SCRATCH/few_worse/summary.json" |
     grep -q "too few runs" || fail "3 runs: no 'too few runs' verdict"
+  check_rank_test
+  check_machine_state
+  check_ab
   local status=0
   "$TOOL" compare "$SCRATCH/base/summary.json" "$SCRATCH/nothing.json" 2>/dev/null || status=$?
   [[ $status -eq 2 ]] || fail "a missing file: exit $status, expected 2"

@@ -61,6 +61,8 @@ make_run() {
   printf '*quick size: <not> comparable* (rerun), 2 * 3\n\n### demo\n\nSource: %s.\n\n| variant | source |\n|---|---|\n| seq | 1.718 s |\n| %s | – |\n' \
     "$EVIL" "$EVIL" >"$run/book.md"
   printf 'demo seq 1.00 -> 1.00 %s\n' "$EVIL" >"$run/compare.txt"
+  printf 'demo threads (%s, book): step after run r3 (commit c3) to run r4 (commit c4): 1.90 -> 1.20\n' \
+    "$EVIL" >"$run/steps.txt"
   write_svg "$run/demo/demo.svg"
   write_svg "$run/demo/demo-speedup.svg"
   { echo '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'; } >"$run/demo/demo-trend.svg"
@@ -71,8 +73,8 @@ check_page() {
   local page=$1
   [[ -s $page ]] || fail "no index.html"
   ! grep -qi '<script' "$page" || fail "a script reached the page"
-  [[ $(grep -cF -- "$ESCAPED" "$page") -ge 6 ]] ||
-    fail "a text from a file is not escaped (host, preflight, lesson, book, compare)"
+  [[ $(grep -cF -- "$ESCAPED" "$page") -ge 7 ]] ||
+    fail "a text from a file is not escaped (host, preflight, lesson, book, compare, steps)"
   holds_all "$page" "id='chart1-gpPt6'" "href='#chart1-gpPt6'" 'url(#chart1-gpclip)' "id='chart2-gpPt6'" ||
     fail "the charts' ids are not made unique"
   grep -q "<text>id='not an attribute'</text>" "$page" || fail "text inside a chart was changed"
@@ -93,8 +95,8 @@ check_page() {
     fail "book.md's *emphasis* is not rendered, or a lone star is lost"
   grep -q 'Amdahl): 0.1234' "$page" || fail "no Amdahl fit"
   # The sections in reading order.
-  grep -o 'id="lessons"\|id="machine"\|id="source"\|id="compare"\|id="experiment-demo"\|id="experiment-broken"' \
-    "$page" | tr '\n' ' ' | grep -qx 'id="lessons" id="machine" id="source" id="compare" id="experiment-demo" id="experiment-broken" ' ||
+  grep -o 'id="lessons"\|id="machine"\|id="source"\|id="compare"\|id="steps"\|id="experiment-demo"\|id="experiment-broken"' \
+    "$page" | tr '\n' ' ' | grep -qx 'id="lessons" id="machine" id="source" id="compare" id="steps" id="experiment-demo" id="experiment-broken" ' ||
     fail "the sections are not in reading order"
   echo "ok   the page: escaped, charts inlined apart, a scripted chart refused, every section"
 }

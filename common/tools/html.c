@@ -470,6 +470,21 @@ static void write_compare(struct page *page)
     free(compare);
 }
 
+/* steps.txt: the steps in the history, this run included (run_all.sh
+ * writes it only when there is one). */
+static void write_steps(struct page *page)
+{
+    char path[PATH_SIZE];
+    run_path(page, path, "steps.txt", NULL);
+    char *steps = read_text(path);
+    if (steps == NULL)
+        return;
+    fputs("<section id=\"steps\">\n<h2>Steps in the history</h2>\n<pre>", page->out);
+    html_escape(page->out, steps);
+    fputs("</pre>\n</section>\n", page->out);
+    free(steps);
+}
+
 /* ---- charts --------------------------------------------------------------- */
 
 /* Copies gnuplot's SVG from its <svg> tag on, with every id, and every
@@ -693,6 +708,9 @@ static void write_nav(struct page *page, char **experiments, int count)
     run_path(page, path, "compare.txt", NULL);
     if (access(path, F_OK) == 0)
         fputs("<a href=\"#compare\">baseline</a>", out);
+    run_path(page, path, "steps.txt", NULL);
+    if (access(path, F_OK) == 0)
+        fputs("<a href=\"#steps\">steps</a>", out);
     for (int i = 0; i < count; i++) {
         fputs("<a href=\"#experiment-", out);
         html_escape(out, experiments[i]);
@@ -711,6 +729,7 @@ static void write_page(struct page *page, const char *run_name, char **experimen
     write_machine(page);
     write_book(page);
     write_compare(page);
+    write_steps(page);
     for (int i = 0; i < count; i++)
         write_experiment(page, experiments[i]);
     fputs("</body>\n</html>\n", page->out);
