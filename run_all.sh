@@ -556,23 +556,12 @@ sweep_workers() {
   plot_sweep "$dir" "$name"
 }
 
-# One line per variant of spread.tsv: its workers' least and most, and the
-# coefficient of variation (0: an even share).
+# One line per variant of spread-summary.tsv (the programs' own NAME_min,
+# NAME_max and NAME_cv, see report_spread): its workers' least and most, and
+# the coefficient of variation (0: an even share).
 spread_lines() {
-  awk -F'\t' '
-    !($1 in n) { order[++m] = $1 }
-    { n[$1]++; sum[$1] += $5; sq[$1] += $5 * $5; what[$1] = $2; unit[$1] = $3
-      if (!($1 in low) || $5 < low[$1]) low[$1] = $5
-      if (!($1 in high) || $5 > high[$1]) high[$1] = $5 }
-    END {
-      for (j = 1; j <= m; j++) {
-        v = order[j]; mean = sum[v] / n[v]
-        var = n[v] > 1 ? (sq[v] - n[v] * mean * mean) / (n[v] - 1) : 0
-        cv = mean > 0 && var > 0 ? sqrt(var) / mean : 0
-        printf "- %s: %s from %.4g to %.4g %s over %d workers, coefficient of variation %.2f\n",
-          v, what[v], low[v], high[v], unit[v], n[v], cv
-      }
-    }' "$1"
+  awk -F'\t' '{ printf "- %s: %s from %.4g to %.4g %s over %d workers, coefficient of variation %.2f\n",
+    $1, $2, $3, $4, $5, $6, $7 }' "$1"
 }
 
 # The sweep as a Markdown table: a row per series, a column per worker count.
@@ -594,6 +583,15 @@ sweep_table() {
     }' "$tsv"
 }
 
+# gnuplot's data file from a TSV whose first column names the series: the
+# columns $@ of each line, a block per series (blocks apart by two blank
+# lines, for gnuplot's `index`).  stdin to stdout.
+series_blocks() {
+  awk -F'\t' -v columns="$*" 'BEGIN { n = split(columns, c, " ") }
+    NR > 1 && $1 != last { printf "\n\n" }
+    { line = $c[1]; for (i = 2; i <= n; i++) line = line " " $c[i]; print line; last = $1 }'
+}
+
 # sweep.tsv and sweep.dat (a block per series) from sweep.json, and the chart.
 plot_sweep() {
   local dir=$1 name=$2 names fit_first
@@ -604,8 +602,7 @@ plot_sweep() {
       | [$s, $n, .median,
          (if .parameters.scaling == "weak" then $n * $one / .median else $one / .median end)]
       | @tsv' "$dir/sweep.json" >"$dir/sweep.tsv"
-  awk -F'\t' 'NR > 1 && $1 != last { printf "\n\n" } { print $2, $4, $3; last = $1 }' \
-    "$dir/sweep.tsv" >"$dir/sweep.dat"
+  series_blocks 2 4 3 <"$dir/sweep.tsv" >"$dir/sweep.dat"
   names=$(cut -f1 "$dir/sweep.tsv" | uniq | paste -sd' ')
   fit_first=$(jq -r 'if .results[0].parameters.scaling == "weak" then 0 else 1 end' "$dir/sweep.json")
   gnuplot -e "$(gp_strings datafile "$dir/sweep.dat" outbase "$dir/$name-sweep" fitfile "$dir/amdahl-fit.txt" \
@@ -632,13 +629,18 @@ plot_spread() {
   local dir=$1 name=$2 files=() file names label
   for file in "$dir"/verify-*.json; do [[ -e $file ]] && files+=("$file"); done
   ((${#files[@]} > 0)) || return 0
-  jq -r '. as $r | [(.data // {}) | keys[] | select($r.metrics[. + "_cv"] != null)][0] as $k
-      | select($k != null) | .data[$k] | sort | to_entries[]
+  # The first data.NAME that has its NAME_cv beside it: the variant's spread.
+  # shellcheck disable=SC2016 # jq, not shell
+  local spread='. as $r | [(.data // {}) | keys[] | select($r.metrics[. + "_cv"] != null)][0] as $k
+      | select($k != null)'
+  jq -r "$spread"' | .data[$k] | sort | to_entries[]
       | [$r.variant, $k, $r.metrics[$k + "_max"].unit, .key + 1, .value] | @tsv' \
     "${files[@]}" >"$dir/spread.tsv"
   [[ -s $dir/spread.tsv ]] || { rm -f "$dir/spread.tsv"; return 0; }
-  awk -F'\t' 'NR > 1 && $1 != last { printf "\n\n" } { print $4, $5; last = $1 }' \
-    "$dir/spread.tsv" >"$dir/spread.dat"
+  jq -r "$spread"' | [$r.variant, $k, $r.metrics[$k + "_min"].value, $r.metrics[$k + "_max"].value,
+      $r.metrics[$k + "_max"].unit, (.data[$k] | length), $r.metrics[$k + "_cv"].value] | @tsv' \
+    "${files[@]}" >"$dir/spread-summary.tsv"
+  series_blocks 4 5 <"$dir/spread.tsv" >"$dir/spread.dat"
   names=$(cut -f1 "$dir/spread.tsv" | uniq | paste -sd' ')
   label=$(awk -F'\t' 'NR == 1 { print $2 ($3 != "" ? " (" $3 ")" : "") }' "$dir/spread.tsv")
   gnuplot -e "$(gp_strings datafile "$dir/spread.dat" outbase "$dir/$name-spread" series_names "$names" \
@@ -1231,7 +1233,7 @@ write_report() {
       fi
       if [[ -f $RUN_DIR/$name/$name-spread.svg ]]; then
         printf '\n![%s: how evenly the workers shared the work](%s/%s-spread.svg)\n\n' "$name" "$name" "$name"
-        spread_lines "$RUN_DIR/$name/spread.tsv"
+        spread_lines "$RUN_DIR/$name/spread-summary.tsv"
       fi
       if [[ -f $RUN_DIR/$name/$name-size-sweep.svg ]]; then
         printf '\n![%s against the size of the work](%s/%s-size-sweep.svg)\n\n' "$name" "$name" "$name"

@@ -297,6 +297,15 @@ static struct overlap measure_overlap(const struct worker *workers, size_t n)
     return overlap;
 }
 
+/* The first thread's first increment: the origin of the reported times. */
+static double earliest_start(const struct worker *workers, size_t n)
+{
+    double origin = workers[0].first_s;
+    for (size_t i = 1; i < n; i++)
+        origin = workers[i].first_s < origin ? workers[i].first_s : origin;
+    return origin;
+}
+
 /* How unevenly the threads got their turns: each thread's finish, from the
  * earliest start.  Every thread does the same increments, so with turns
  * shared evenly they all finish near the end; a lock that lets its holder
@@ -304,9 +313,7 @@ static struct overlap measure_overlap(const struct worker *workers, size_t n)
  * long before the others: a large finish_s_cv. */
 static void report_finishes(struct report *report, const struct worker *workers, size_t n)
 {
-    double origin = workers[0].first_s;
-    for (size_t i = 1; i < n; i++)
-        origin = workers[i].first_s < origin ? workers[i].first_s : origin;
+    double origin = earliest_start(workers, n);
     double *finish = calloc(n, sizeof *finish);
     if (finish == NULL)
         fail_wrong("out of memory for %zu threads' times", n);
@@ -319,9 +326,7 @@ static void report_finishes(struct report *report, const struct worker *workers,
 /* Each thread's interval, from the earliest start, for the JSON. */
 static cJSON *intervals(const struct worker *workers, size_t n)
 {
-    double origin = workers[0].first_s;
-    for (size_t i = 1; i < n; i++)
-        origin = workers[i].first_s < origin ? workers[i].first_s : origin;
+    double origin = earliest_start(workers, n);
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *entry = cJSON_CreateObject();

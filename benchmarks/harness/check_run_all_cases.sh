@@ -70,7 +70,7 @@ case $1 in
   *)
     if [[ ${FAKE_NAP:-0} != 0 ]]; then "$(dirname "$0")/../nap" "$FAKE_NAP"; fi
     if [[ " $* " == *" --json "* && " $* " == *" --mode=par "* ]]; then
-      echo '{"experiment": "tiny", "variant": "par", "ok": true, "metrics": {"tasks_per_worker_max": {"value": 3, "unit": "tasks"}, "tasks_per_worker_cv": {"value": 0.71, "unit": ""}}, "data": {"tasks_per_worker": [3, 1]}}'
+      echo '{"experiment": "tiny", "variant": "par", "ok": true, "metrics": {"tasks_per_worker_min": {"value": 1, "unit": "tasks"}, "tasks_per_worker_max": {"value": 3, "unit": "tasks"}, "tasks_per_worker_cv": {"value": 0.71, "unit": ""}}, "data": {"tasks_per_worker": [3, 1]}}'
     elif [[ " $* " == *" --json "* ]]; then
       echo '{"experiment": "tiny", "ok": true}'
     fi
@@ -447,7 +447,7 @@ case_spread() {
   [[ $(cut -f1,2,4,5 "$RESULTS/latest/tiny/spread.tsv" | tr '\t\n' ' ;') == "par tasks_per_worker 1 1;par tasks_per_worker 2 3;" ]] ||
     fail "spread.tsv: $(cat "$RESULTS/latest/tiny/spread.tsv")"
   [[ -s $RESULTS/latest/tiny/tiny-spread.svg ]] || fail "no spread chart"
-  grep -q '^- par: tasks_per_worker from 1 to 3 tasks over 2 workers' "$RESULTS/latest/REPORT.md" ||
+  grep -q '^- par: tasks_per_worker from 1 to 3 tasks over 2 workers, coefficient of variation 0.71$' "$RESULTS/latest/REPORT.md" ||
     fail "REPORT.md: $(grep -A3 spread "$RESULTS/latest/REPORT.md")"
   ok "how evenly par's workers shared the work: spread.tsv, chart and REPORT line"
 }
