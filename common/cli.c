@@ -168,6 +168,21 @@ static enum cli_status bad(char *error, size_t size, const char *format, ...)
     return CLI_BAD;
 }
 
+static enum cli_status defect(char *error, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* As bad, for a defect of the program's tables: "defect in the program: ...". */
+static enum cli_status defect(char *error, size_t size, const char *format, ...)
+{
+    int used = snprintf(error, size, "defect in the program: ");
+    va_list args;
+    va_start(args, format);
+    if (used >= 0 && (size_t)used < size)
+        vsnprintf(error + used, size - (size_t)used, format, args);
+    va_end(args);
+    return CLI_DEFECT;
+}
+
 static void join_choices(const char *const *choices, char *buf, size_t size)
 {
     buf[0] = '\0';
@@ -261,15 +276,20 @@ static const struct cli_option *find_option(const struct cli_option *options, si
 
 static void print_list(const struct cli_program *program, FILE *out)
 {
-    for (size_t i = 0; i < program->n_variants; i++)
-        fprintf(out, "%s\t%s\n", program->variants[i].name, program->variants[i].args);
+    for (size_t i = 0; i < program->n_variants; i++) {
+        const struct cli_variant *variant = &program->variants[i];
+        fprintf(out, "%s\t--mode=%s%s%s\n", variant->name, program->modes[variant->mode],
+                variant->args != NULL ? " " : "", variant->args != NULL ? variant->args : "");
+    }
 }
 
 static void print_sweep(const struct cli_program *program, FILE *out)
 {
-    for (size_t i = 0; i < program->n_sweep; i++)
-        fprintf(out, "%s\t%s\t%s\n", program->sweep[i].series, program->sweep[i].args,
-                program->sweep[i].weak ? "weak" : "strong");
+    for (size_t i = 0; i < program->n_sweep; i++) {
+        const struct cli_sweep *series = &program->sweep[i];
+        fprintf(out, "%s\t--mode=%s %s\t%s\n", series->series, program->modes[series->mode],
+                series->args, series->weak ? "weak" : "strong");
+    }
 }
 
 static void print_size_sweep(const struct cli_program *program, FILE *out)
@@ -283,50 +303,102 @@ static void print_option_line(FILE *out, const char *left, const char *help)
     fprintf(out, "  %-30s %s\n", left, help);
 }
 
+/* "A|B|C": the modes whose bits are in MASK, all of them when MASK is 0. */
+static void join_modes(const char *const *modes, unsigned mask, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (int i = 0; modes[i] != NULL; i++) {
+        if (mask != 0 && (mask & CLI_MODE(i)) == 0)
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", used ? "|" : "", modes[i]);
+    }
+}
+
+/* Formats VALUE as OPTION writes it: an integer, or a decimal in its units. */
+static void format_value(const struct cli_option *option, long long value, char *buf,
+                         size_t size)
+{
+    if (option->kind == CLI_DECIMAL)
+        cli_format_decimal(value, option->decimals, buf, size);
+    else
+        snprintf(buf, size, "%lld", value);
+}
+
+/* "default 6; quick: 2; large: 64" for an option with CLI_BY_SIZE, else
+ * "default 6". */
+static void describe_default(const struct cli_option *option, char *buf, size_t size)
+{
+    char book[32], quick[32], large[32];
+    if (!option->by_size.set) {
+        format_value(option, *option->integer, book, sizeof book);
+        snprintf(buf, size, "default %s", book);
+        return;
+    }
+    format_value(option, option->by_size.value[CLI_SIZE_BOOK], book, sizeof book);
+    format_value(option, option->by_size.value[CLI_SIZE_QUICK], quick, sizeof quick);
+    format_value(option, option->by_size.value[CLI_SIZE_LARGE], large, sizeof large);
+    snprintf(buf, size, "default %s; quick: %s; large: %s", book, quick, large);
+}
+
+/* The left column and the help text of OPTION's line in --help. */
+static void describe_option(const struct cli_program *program, const struct cli_option *option,
+                            char *left, size_t left_size, char *help, size_t help_size)
+{
+    char facts[512] = "", initial[128], words[256];
+    switch (option->kind) {
+    case CLI_FLAG:
+        snprintf(left, left_size, "--%s", option->name);
+        break;
+    case CLI_INT:
+    case CLI_DECIMAL: {
+        char low[32], high[32];
+        format_value(option, option->min, low, sizeof low);
+        format_value(option, option->max, high, sizeof high);
+        describe_default(option, initial, sizeof initial);
+        snprintf(left, left_size, "--%s=%s", option->name, option->kind == CLI_INT ? "N" : "X");
+        snprintf(facts, sizeof facts, "%s..%s, %s", low, high, initial);
+        break;
+    }
+    case CLI_CHOICE:
+        join_choices(option->choices, words, sizeof words);
+        snprintf(left, left_size, "--%s=%s", option->name, words);
+        snprintf(facts, sizeof facts, "default %s", option->choices[*option->choice]);
+        break;
+    case CLI_TEXT:
+        snprintf(left, left_size, "--%s=%s", option->name,
+                 option->metavar != NULL ? option->metavar : "TEXT");
+        snprintf(facts, sizeof facts, "default %s",
+                 *option->text != NULL ? *option->text : "none");
+        break;
+    }
+    if (option->modes != 0) {
+        join_modes(program->modes, option->modes, words, sizeof words);
+        size_t used = strlen(facts);
+        snprintf(facts + used, sizeof facts - used, "%sonly with --mode=%s", used ? "; " : "",
+                 words);
+    }
+    if (facts[0] != '\0')
+        snprintf(help, help_size, "%s (%s)", option->help, facts);
+    else
+        snprintf(help, help_size, "%s", option->help);
+}
+
 void cli_print_help(const struct cli_program *program, FILE *out)
 {
     fprintf(out, "usage: %s [OPTION]...%s%s%s\n", program->name,
             program->positional ? " [" : "", program->positional ? program->positional : "",
             program->positional ? "]..." : "");
     fprintf(out, "%s\n\noptions:\n", program->summary);
-    char left[320], help[512];
+    char left[320], help[1024], words[256];
+    join_modes(program->modes, 0, words, sizeof words);
+    snprintf(left, sizeof left, "--mode=%s", words);
+    snprintf(help, sizeof help, "%s (default %s)",
+             program->mode_help != NULL ? program->mode_help : "the variant to run",
+             program->modes[0]);
+    print_option_line(out, left, help);
     for (size_t i = 0; i < program->n_options; i++) {
-        const struct cli_option *option = &program->options[i];
-        switch (option->kind) {
-        case CLI_FLAG:
-            snprintf(left, sizeof left, "--%s", option->name);
-            snprintf(help, sizeof help, "%s", option->help);
-            break;
-        case CLI_INT:
-            snprintf(left, sizeof left, "--%s=N", option->name);
-            snprintf(help, sizeof help, "%s (%lld..%lld, default %lld)", option->help,
-                     option->min, option->max, *option->integer);
-            break;
-        case CLI_DECIMAL: {
-            char low[32], high[32], initial[32];
-            cli_format_decimal(option->min, option->decimals, low, sizeof low);
-            cli_format_decimal(option->max, option->decimals, high, sizeof high);
-            cli_format_decimal(*option->integer, option->decimals, initial, sizeof initial);
-            snprintf(left, sizeof left, "--%s=X", option->name);
-            snprintf(help, sizeof help, "%s (%s..%s, default %s)", option->help, low, high,
-                     initial);
-            break;
-        }
-        case CLI_CHOICE: {
-            char words[256];
-            join_choices(option->choices, words, sizeof words);
-            snprintf(left, sizeof left, "--%s=%s", option->name, words);
-            snprintf(help, sizeof help, "%s (default %s)", option->help,
-                     option->choices[*option->choice]);
-            break;
-        }
-        case CLI_TEXT:
-            snprintf(left, sizeof left, "--%s=%s", option->name,
-                     option->metavar != NULL ? option->metavar : "TEXT");
-            snprintf(help, sizeof help, "%s (default %s)", option->help,
-                     *option->text != NULL ? *option->text : "none");
-            break;
-        }
+        describe_option(program, &program->options[i], left, sizeof left, help, sizeof help);
         print_option_line(out, left, help);
     }
     print_option_line(out, "--size=quick|book|large",
@@ -363,14 +435,112 @@ static enum cli_status add_positional(const struct cli_program *program, const c
     return CLI_RUN;
 }
 
+static size_t count_modes(const struct cli_program *program)
+{
+    size_t n = 0;
+    while (program->modes != NULL && program->modes[n] != NULL)
+        n++;
+    return n;
+}
+
+/* True when a variant of PROGRAM selects mode M. */
+static bool mode_listed(const struct cli_program *program, int m)
+{
+    for (size_t i = 0; i < program->n_variants; i++)
+        if (program->variants[i].mode == m)
+            return true;
+    return false;
+}
+
+static enum cli_status check_option(const struct cli_option *option, size_t n_modes,
+                                    char *error, size_t size)
+{
+    static const char *const common_names[] = {"mode", "size",  "json",       "help",
+                                               "list", "sweep", "size-sweep", NULL};
+    if (find_choice(common_names, option->name) >= 0)
+        return defect(error, size, "--%s is an option of every program, not the program's own",
+                      option->name);
+    if (option->modes >> n_modes != 0)
+        return defect(error, size, "--%s applies to a mode the program does not have",
+                      option->name);
+    if (!option->by_size.set)
+        return CLI_RUN;
+    if (option->kind != CLI_INT && option->kind != CLI_DECIMAL)
+        return defect(error, size, "--%s has defaults by size but is not a number",
+                      option->name);
+    for (int size_index = 0; size_index < 3; size_index++) {
+        long long value = option->by_size.value[size_index];
+        if (value < option->min || value > option->max)
+            return defect(error, size, "--%s's default at --size=%s is outside its range",
+                          option->name, size_names[size_index]);
+    }
+    return CLI_RUN;
+}
+
+/* Checks what the program declares, before any argument is read: a defect
+ * found here is the program's, and no command line could avoid it. */
+static enum cli_status check_program(const struct cli_program *program, char *error,
+                                     size_t size)
+{
+    size_t n_modes = count_modes(program);
+    if (n_modes == 0 || n_modes > CLI_MAX_MODES || program->mode == NULL)
+        return defect(error, size, "a program needs 1 to %d modes and a place for the one "
+                                   "given", CLI_MAX_MODES);
+    for (size_t i = 0; i < program->n_variants; i++)
+        if (program->variants[i].mode < 0 || (size_t)program->variants[i].mode >= n_modes)
+            return defect(error, size, "variant %s selects no mode of --mode",
+                          program->variants[i].name);
+    for (size_t i = 0; i < program->n_sweep; i++)
+        if (program->sweep[i].mode < 0 || (size_t)program->sweep[i].mode >= n_modes)
+            return defect(error, size, "sweep series %s selects no mode of --mode",
+                          program->sweep[i].series);
+    for (size_t m = 0; m < n_modes; m++)
+        if (!mode_listed(program, (int)m))
+            return defect(error, size,
+                          "--mode=%s is accepted but no --list line selects it: run_all.sh "
+                          "would never time it",
+                          program->modes[m]);
+    for (size_t i = 0; i < program->n_options; i++) {
+        enum cli_status status = check_option(&program->options[i], n_modes, error, size);
+        if (status != CLI_RUN)
+            return status;
+    }
+    return CLI_RUN;
+}
+
+/* After the whole line is read: the defaults by size of the options not
+ * given, and the options given with a mode they do not apply to. */
+static enum cli_status settle_options(const struct cli_program *program, enum cli_size size,
+                                      const bool *given, char *error, size_t error_size)
+{
+    int mode = *program->mode;
+    for (size_t i = 0; i < program->n_options; i++) {
+        const struct cli_option *option = &program->options[i];
+        if (!given[i] && option->by_size.set)
+            *option->integer = option->by_size.value[size];
+        if (given[i] && option->modes != 0 && (option->modes & CLI_MODE(mode)) == 0) {
+            char words[256];
+            join_modes(program->modes, option->modes, words, sizeof words);
+            return bad(error, error_size, "--%s applies only with --mode=%s, not --mode=%s",
+                       option->name, words, program->modes[mode]);
+        }
+    }
+    return CLI_RUN;
+}
+
 enum cli_status cli_parse(const struct cli_program *program, int argc, char **argv,
                           struct cli_common *common, FILE *out, char *error, size_t error_size)
 {
     memset(common, 0, sizeof *common);
+    enum cli_status checked = check_program(program, error, error_size);
+    if (checked != CLI_RUN)
+        return checked;
+    *program->mode = 0;
     bool wants_help = false, wants_list = false, wants_sweep = false, wants_size_sweep = false;
     bool options_ended = false;
     int size_index = CLI_SIZE_BOOK;
     const struct cli_option common_options[] = {
+        {.name = "mode", .kind = CLI_CHOICE, .choices = program->modes, .choice = program->mode},
         {.name = "size", .kind = CLI_CHOICE, .choices = size_names, .choice = &size_index},
         {.name = "json", .kind = CLI_FLAG, .flag = &common->json},
         {.name = "help", .kind = CLI_FLAG, .flag = &wants_help},
@@ -425,6 +595,9 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
             return status;
     }
     common->size = (enum cli_size)size_index;
+    enum cli_status settled = settle_options(program, common->size, given, error, error_size);
+    if (settled != CLI_RUN && !wants_help)
+        return settled;
     if (wants_help) {
         cli_print_help(program, out);
         return CLI_DONE;
@@ -471,5 +644,7 @@ void cli_parse_or_exit(const struct cli_program *program, int argc, char **argv,
         exit(EXIT_RIGHT);
     case CLI_BAD:
         fail_usage("%s", error);
+    case CLI_DEFECT:
+        fail_wrong("%s", error);
     }
 }

@@ -1,8 +1,14 @@
 /* cli — strict command-line parsing, the same for every conclab program.
  *
- * Every program takes --mode=VARIANT, --size=quick|book|large, --json, --list,
- * --sweep and --help, plus options of its own described by a table of
- * cli_option.
+ * Every program takes --mode=MODE, --size=quick|book|large, --json, --list,
+ * --sweep, --size-sweep and --help, plus options of its own described by a
+ * table of cli_option.  The program names its modes once (struct
+ * cli_program's modes, indexed by its own enum); its variants and sweep
+ * series name a mode by that enum, so --mode's choices and --list are one
+ * list: a mode that no variant selects is a defect that stops the program
+ * before it parses anything.  An option declares where it applies
+ * (CLI_MODE bits) and its default at each size (CLI_BY_SIZE), and --help
+ * prints both.
  * Options are written --name=value or --name value.  Nothing is guessed: a
  * value that is not exactly an integer (or decimal) in range, an unknown
  * choice, an unknown option, an option given twice, a missing value or an
@@ -33,6 +39,12 @@ enum cli_kind {
     CLI_TEXT,    /* --name=VALUE, any text but the empty one (a file name); sets *text */
 };
 
+/* An option's defaults at each --size (CLI_BY_SIZE below). */
+struct cli_by_size {
+    bool set;
+    long long value[3]; /* indexed by enum cli_size; CLI_DECIMAL: scaled */
+};
+
 struct cli_option {
     const char *name; /* without the leading dashes: "workers" */
     enum cli_kind kind;
@@ -47,12 +59,33 @@ struct cli_option {
     const char **text;          /* CLI_TEXT: holds the default (NULL: none), receives the
                                    value, which points into argv */
     const char *metavar;        /* CLI_TEXT: what --help shows after '=' ("FILE"); NULL: TEXT */
+    /* CLI_INT, CLI_DECIMAL: the default at each --size, written
+     * CLI_BY_SIZE(quick, book, large); applied after parsing unless the
+     * option was given.  Unset: *integer's value at every size. */
+    struct cli_by_size by_size;
+    /* The modes where the option means something, CLI_MODE(A) | CLI_MODE(B);
+     * given with another --mode it is an error.  0: every mode. */
+    unsigned modes;
 };
 
-/* A variant as run_all.sh times it: NAME and the arguments that select it. */
+/* The defaults of an option at --size=quick, book and large. */
+#define CLI_BY_SIZE(quick, book, large)                                                          \
+    {                                                                                            \
+        .set = true, .value = {(quick), (book), (large)}                                         \
+    }
+
+/* The bit of mode M (the program's enum) in cli_option's modes. */
+#define CLI_MODE(m) (1u << (m))
+
+/* The most modes a program may have: each is a bit of cli_option's modes. */
+#define CLI_MAX_MODES 32
+
+/* A variant as run_all.sh times it: NAME, its mode and the other arguments
+ * that select it.  --list prints "NAME<TAB>--mode=MODE ARGS". */
 struct cli_variant {
     const char *name; /* "threads-split" */
-    const char *args; /* "--mode=threads --split" */
+    int mode;         /* the program's enum: MODE_THREADS */
+    const char *args; /* "--split"; NULL: none */
 };
 
 /* One series of a worker sweep: the arguments that run one point, with the
@@ -62,7 +95,8 @@ struct cli_variant {
  * per thread), so the work grows with N and the driver compares throughput. */
 struct cli_sweep {
     const char *series; /* "threads" */
-    const char *args;   /* "--mode=threads --split --workers={workers}" */
+    int mode;           /* MODE_THREADS: --sweep prints "--mode=threads " before ARGS */
+    const char *args;   /* "--split --workers={workers}" */
     bool weak;          /* true: the work grows with the workers */
 };
 
@@ -71,6 +105,11 @@ struct cli_program {
     const char *summary;    /* the question the experiment answers, one line */
     const char *positional; /* metavar of positional arguments ("NUMBER"), NULL: none allowed */
     const char *epilogue;   /* more text for --help, may be NULL */
+    /* --mode's values, NULL-terminated, indexed by the program's enum; the
+     * first is the default.  Every one must be selected by a variant. */
+    const char *const *modes;
+    const char *mode_help; /* --help's words for --mode: "how the tasks are run" */
+    int *mode;             /* receives the index of the mode given, or 0 */
     const struct cli_option *options;
     size_t n_options;
     const struct cli_variant *variants;
@@ -99,9 +138,12 @@ struct cli_common {
 };
 
 enum cli_status {
-    CLI_RUN,  /* parsed: run the experiment */
-    CLI_DONE, /* --help, --list, --sweep or --size-sweep was printed on OUT: exit 0 */
-    CLI_BAD,  /* error written to the caller's buffer: exit 2 */
+    CLI_RUN,    /* parsed: run the experiment */
+    CLI_DONE,   /* --help, --list, --sweep or --size-sweep was printed on OUT: exit 0 */
+    CLI_BAD,    /* error written to the caller's buffer: exit 2 */
+    CLI_DEFECT, /* the program's own tables break the contract (a mode no variant
+                   selects, a default outside its range...): exit 1, whatever
+                   the command line */
 };
 
 /* The most options a program may have, its own and the common ones. */
@@ -137,10 +179,13 @@ bool cli_parse_decimal(const char *text, int decimals, long long min, long long 
  * "1", "-2.5") into BUF. */
 void cli_format_decimal(long long value, int decimals, char *buf, size_t size);
 
-/* Parses ARGV against PROGRAM's options and the common ones, after setting
- * COMMON to its defaults.  --help, --list, --sweep and --size-sweep print on
- * OUT; given together, the first of these in that order wins.  On CLI_BAD a
- * one-line message, without the program's name, is in ERROR. */
+/* Checks PROGRAM's tables, then parses ARGV against its options and the
+ * common ones, after setting COMMON to its defaults.  After the line is
+ * read, each option with CLI_BY_SIZE that was not given takes its value at
+ * the --size given, and an option given with a mode outside its CLI_MODE
+ * bits is refused.  --help, --list, --sweep and --size-sweep print on OUT;
+ * given together, the first of these in that order wins.  On CLI_BAD and
+ * CLI_DEFECT a one-line message, without the program's name, is in ERROR. */
 enum cli_status cli_parse(const struct cli_program *program, int argc, char **argv,
                           struct cli_common *common, FILE *out, char *error, size_t error_size);
 
@@ -155,8 +200,9 @@ enum cli_status cli_parse(const struct cli_program *program, int argc, char **ar
  * itself may crash before that check can run.) */
 #define CLI_MIN_STACK_KB 64
 
-/* cli_parse, then exit(0) after --help/--list, or print the error and exit(2).
- * Also names the program for fail.h's messages. */
+/* cli_parse, then exit(0) after --help/--list, or print the error and exit(2),
+ * or exit(1) on a defect of the program.  Also names the program for fail.h's
+ * messages. */
 void cli_parse_or_exit(const struct cli_program *program, int argc, char **argv,
                        struct cli_common *common);
 

@@ -100,49 +100,33 @@ enum mode { MODE_SEQ, MODE_THREADS, MODE_PROCESSES };
 static const char *const mode_names[] = {"seq", "threads", "processes", NULL};
 
 static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"threads", "--mode=threads"},
-    {"processes", "--mode=processes"},
-    {"threads-gil", "--mode=threads --gil"},
+    {"seq", MODE_SEQ, NULL},
+    {"threads", MODE_THREADS, NULL},
+    {"processes", MODE_PROCESSES, NULL},
+    {"threads-gil", MODE_THREADS, "--gil"},
 };
 
-#define MAX_WORKERS THREAD_TEAM_MAX
+static const struct cli_sweep sweep[] = {
+    {"threads", MODE_THREADS, "--workers={workers}", false},
+    {"processes", MODE_PROCESSES, "--workers={workers}", false},
+};
 
 struct settings {
     int mode;
     long long workers, base, tasks;
-    bool workers_given, base_given, tasks_given;
     struct gil_options gil;
     int pin;
     struct cli_common common;
 };
 
-static void apply_size(struct settings *settings)
-{
-    sum_squares_apply_size(settings->common.size, &settings->base, settings->base_given,
-                           &settings->tasks, settings->tasks_given);
-}
-
-static const struct cli_sweep sweep[] = {
-    {"threads", "--mode=threads --workers={workers}", false},
-    {"processes", "--mode=processes --workers={workers}", false},
-};
-
 static struct settings parse_settings(int argc, char **argv)
 {
-    /* base and tasks hold the book's values only for --help: apply_size
-     * sets them from --size unless they were given. */
-    struct settings settings = {
-        .mode = MODE_SEQ, .workers = sysinfo_online_cores(), .base = 5000000, .tasks = 20,
-        .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.workers = sysinfo_online_cores(), .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the tasks are run",
-         .choices = mode_names, .choice = &settings.mode},
-        {.name = "workers", .kind = CLI_INT, .min = 1, .max = MAX_WORKERS,
-         .integer = &settings.workers, .given = &settings.workers_given,
-         .help = "threads/processes: size of the pool; default: online cores"},
-        SUM_SQUARES_CLI_OPTIONS(&settings.base, &settings.base_given, &settings.tasks,
-                                &settings.tasks_given),
+        {.name = "workers", .kind = CLI_INT, .min = 1, .max = THREAD_TEAM_MAX,
+         .integer = &settings.workers, .modes = CLI_MODE(MODE_THREADS) | CLI_MODE(MODE_PROCESSES),
+         .help = "size of the pool; default: online cores"},
+        SUM_SQUARES_CLI_OPTIONS(&settings.base, &settings.tasks),
         GIL_CLI_OPTIONS(&settings.gil),
         PIN_CLI_OPTION(&settings.pin),
     };
@@ -150,8 +134,10 @@ static struct settings parse_settings(int argc, char **argv)
         .name = "sum_squares",
         .summary = "Sum i*i for i below n, for 20 n near 5000000, sequentially or in a pool "
                    "of threads or of processes (the note “[Python] 동시성 프로그래밍”, multiprocessing.Pool).",
-        .epilogue = SUM_SQUARES_SIZES_HELP "\n"
-                    "Sums are exact 128-bit integers, checked against (n-1)n(2n-1)/6.",
+        .epilogue = "Sums are exact 128-bit integers, checked against (n-1)n(2n-1)/6.",
+        .modes = mode_names,
+        .mode_help = "how the tasks are run",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -161,13 +147,11 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
-    if (settings.workers_given && settings.mode == MODE_SEQ)
-        fail_usage("--workers needs --mode=threads or --mode=processes");
     if (settings.gil.enabled && settings.mode == MODE_PROCESSES)
         fail_usage("--gil applies to seq and threads: each worker process would have a GIL "
                    "of its own");
     gil_options_check(&settings.gil);
-    apply_size(&settings);
+    sum_squares_check_range(settings.base, settings.tasks);
     return settings;
 }
 

@@ -70,20 +70,9 @@ char *sum_squares_decimal(sum_squares_u128 value, char *buf)
 
 /* ---- the tasks ---------------------------------------------------------- */
 
-void sum_squares_apply_size(enum cli_size size, long long *base, bool base_given,
-                            long long *tasks, bool tasks_given)
+void sum_squares_check_range(long long base, long long tasks)
 {
-    /* quick: tens of milliseconds, so that starting the workers does not
-     * swamp the speedup (from 50000 it took 3 ms, and processes looked slower). */
-    static const long long bases[] = {[CLI_SIZE_QUICK] = 1500000, [CLI_SIZE_BOOK] = 5000000,
-                                      [CLI_SIZE_LARGE] = 5000000};
-    static const long long counts[] = {[CLI_SIZE_QUICK] = 20, [CLI_SIZE_BOOK] = 20,
-                                       [CLI_SIZE_LARGE] = 160};
-    if (!base_given)
-        *base = bases[size];
-    if (!tasks_given)
-        *tasks = counts[size];
-    if ((unsigned long long)(*base + *tasks - 1) > SUM_SQUARES_MAX_N)
+    if ((unsigned long long)(base + tasks - 1) > SUM_SQUARES_MAX_N)
         fail_usage("--base + --tasks - 1 must be at most %llu", SUM_SQUARES_MAX_N);
 }
 

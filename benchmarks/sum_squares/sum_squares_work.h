@@ -35,29 +35,23 @@ struct sum_squares_tasks {
 #define SUM_SQUARES_MAX_TASKS 100000
 
 /* Two cli_option initializers, --base=N and --tasks=N: the tasks are n =
- * *BASE .. *BASE + *TASKS - 1; *BASE_GIVEN and *TASKS_GIVEN say whether they
- * were on the command line. */
-#define SUM_SQUARES_CLI_OPTIONS(base, base_given, tasks, tasks_given)                           \
+ * *BASE .. *BASE + *TASKS - 1.  Their defaults by size: quick, tens of
+ * milliseconds (from 50000 it took 3 ms, and starting the workers swamped
+ * the speedup); book, the source's 20 tasks of about 5e6; large, the same
+ * tasks eight times over, to keep many cores balanced. */
+#define SUM_SQUARES_CLI_OPTIONS(base, tasks)                                                    \
     {.name = "base", .kind = CLI_INT, .min = 1, .max = (long long)SUM_SQUARES_MAX_N,           \
-     .integer = (base), .given = (base_given),                                                 \
-     .help = "n of the first task; the default depends on --size"},                           \
+     .integer = (base), .by_size = CLI_BY_SIZE(1500000, 5000000, 5000000),                     \
+     .help = "n of the first task"},                                                           \
     {                                                                                          \
         .name = "tasks", .kind = CLI_INT, .min = 1, .max = SUM_SQUARES_MAX_TASKS,              \
-        .integer = (tasks), .given = (tasks_given),                                            \
-        .help = "number of tasks, n = base .. base+tasks-1; the default depends on --size"     \
+        .integer = (tasks), .by_size = CLI_BY_SIZE(20, 20, 160),                               \
+        .help = "number of tasks, n = base .. base+tasks-1"                                    \
     }
 
-/* The tasks of each size, for --help. */
-#define SUM_SQUARES_SIZES_HELP                                                                 \
-    "Sizes: quick = 20 tasks from 1500000, book = 20 tasks from 5000000, large = 160 tasks "      \
-    "from 5000000."
-
-/* Sets *BASE and *TASKS, unless given, to what SIZE asks for: quick, tens
- * of milliseconds; book, the seed's 20 tasks of about 5e6; large, the same
- * tasks eight times over, to keep many cores balanced.  A usage error (exit
- * 2) when the last n is past SUM_SQUARES_MAX_N. */
-void sum_squares_apply_size(enum cli_size size, long long *base, bool base_given,
-                            long long *tasks, bool tasks_given);
+/* A usage error (exit 2) when the last n, BASE + TASKS - 1, is past
+ * SUM_SQUARES_MAX_N. */
+void sum_squares_check_range(long long base, long long tasks);
 
 /* ---- running them ---- */
 

@@ -84,31 +84,23 @@ static const char *const mode_names[] = {"seq", "fork-processes", "mpi-static", 
                                          NULL};
 
 static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"fork-processes", "--mode=fork-processes"},
-    {"mpi-static", "--mode=mpi-static"},
-    {"mpi-dynamic", "--mode=mpi-dynamic"},
+    {"seq", MODE_SEQ, NULL},
+    {"fork-processes", MODE_FORK, NULL},
+    {"mpi-static", MODE_MPI_STATIC, NULL},
+    {"mpi-dynamic", MODE_MPI_DYNAMIC, NULL},
 };
+
+#define MPI_MODES (CLI_MODE(MODE_MPI_STATIC) | CLI_MODE(MODE_MPI_DYNAMIC))
 
 struct settings {
     int mode;
     long long workers, ranks, base, tasks;
-    bool workers_given, ranks_given, base_given, tasks_given;
+    bool ranks_given;
     const char *hostfile;
     struct cli_common common;
 };
 
 static bool is_mpi(int mode) { return mode == MODE_MPI_STATIC || mode == MODE_MPI_DYNAMIC; }
-
-/* The same tasks as sum_squares at every size. */
-static void apply_size(struct settings *settings)
-{
-    sum_squares_apply_size(settings->common.size, &settings->base, settings->base_given,
-                           &settings->tasks, settings->tasks_given);
-    /* A rank without a task would only add its startup. */
-    if (!settings->ranks_given && settings->ranks > settings->tasks)
-        settings->ranks = settings->tasks;
-}
 
 /* True when WORD is KEY=VALUE: KEY letters, '_' or '-', VALUE not empty. */
 static bool is_setting(const char *word)
@@ -175,59 +167,40 @@ static void check_hostfile(const char *path)
         fail_usage("--hostfile='%s': names no host", quoted);
 }
 
-/* The options that only some modes take, each named in its error. */
-static void check_modes(const struct settings *settings)
-{
-    const char *mode = mode_names[settings->mode];
-    if (settings->workers_given && settings->mode != MODE_FORK)
-        fail_usage("--workers needs --mode=fork-processes (not %s); MPI modes take --ranks", mode);
-    if (settings->ranks_given && !is_mpi(settings->mode))
-        fail_usage("--ranks needs --mode=mpi-static or --mode=mpi-dynamic (not %s)", mode);
-    if (settings->hostfile != NULL && !is_mpi(settings->mode))
-        fail_usage("--hostfile needs --mode=mpi-static or --mode=mpi-dynamic (not %s)", mode);
-    if (settings->hostfile != NULL)
-        check_hostfile(settings->hostfile);
-}
-
 static const struct cli_sweep sweep[] = {
-    {"mpi-ranks", "--mode=mpi-static --ranks={workers}", false},
-    {"processes", "--mode=fork-processes --workers={workers}", false},
+    {"mpi-ranks", MODE_MPI_STATIC, "--ranks={workers}", false},
+    {"processes", MODE_FORK, "--workers={workers}", false},
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    /* base and tasks hold the book's values only for --help: apply_size
-     * sets them from --size unless they were given. */
-    struct settings settings = {.mode = MODE_SEQ,
-                                .workers = sysinfo_online_cores(),
-                                .ranks = sysinfo_online_cores(),
-                                .base = 5000000,
-                                .tasks = 20};
+    struct settings settings = {.workers = sysinfo_online_cores(),
+                                .ranks = sysinfo_online_cores()};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the tasks are run",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = MAX_PROCESSES,
-         .integer = &settings.workers, .given = &settings.workers_given,
-         .help = "fork-processes: size of the pool; default: online cores"},
+         .integer = &settings.workers, .modes = CLI_MODE(MODE_FORK),
+         .help = "size of the pool; default: online cores"},
         {.name = "ranks", .kind = CLI_INT, .min = 1, .max = MAX_PROCESSES,
-         .integer = &settings.ranks, .given = &settings.ranks_given,
-         .help = "mpi-*: ranks mpiexec starts (-np); default: online cores, at most --tasks, "
+         .integer = &settings.ranks, .given = &settings.ranks_given, .modes = MPI_MODES,
+         .help = "ranks mpiexec starts (-np); default: online cores, at most --tasks, "
                  "or every slot of --hostfile"},
         {.name = "hostfile", .kind = CLI_TEXT, .text = &settings.hostfile, .metavar = "FILE",
-         .help = "mpi-*: the hosts to run on, passed to mpiexec --hostfile (lines 'HOST "
+         .modes = MPI_MODES,
+         .help = "the hosts to run on, passed to mpiexec --hostfile (lines 'HOST "
                  "slots=N'); none: this machine"},
-        SUM_SQUARES_CLI_OPTIONS(&settings.base, &settings.base_given, &settings.tasks,
-                                &settings.tasks_given),
+        SUM_SQUARES_CLI_OPTIONS(&settings.base, &settings.tasks),
     };
     const struct cli_program program = {
         .name = "sum_squares_mpi",
         .summary = "Sum i*i for i below n, for 20 n near 5000000, sequentially, in a pool of "
                    "forked processes, or over MPI ranks with a static or a dynamic split "
                    "(the note “[Python] 동시성 프로그래밍”, beyond one machine).",
-        .epilogue = SUM_SQUARES_SIZES_HELP "\n"
-                    "Without mpirun, an mpi-* mode runs " SUM_SQUARES_MPIEXEC
+        .epilogue = "Without mpirun, an mpi-* mode runs " SUM_SQUARES_MPIEXEC
                     " on this program itself; under mpirun (or mpiexec -np N) it is one "
                     "rank.\nSums are exact 128-bit integers, checked against (n-1)n(2n-1)/6.",
+        .modes = mode_names,
+        .mode_help = "how the tasks are run",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -239,8 +212,12 @@ static struct settings parse_settings(int argc, char **argv)
         .size_sweep = "base=5000000,15000000,50000000,150000000",
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
-    check_modes(&settings);
-    apply_size(&settings);
+    if (settings.hostfile != NULL)
+        check_hostfile(settings.hostfile);
+    sum_squares_check_range(settings.base, settings.tasks);
+    /* A rank without a task would only add its startup. */
+    if (!settings.ranks_given && settings.ranks > settings.tasks)
+        settings.ranks = settings.tasks;
     return settings;
 }
 
