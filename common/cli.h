@@ -126,6 +126,12 @@ struct cli_program {
     const char *size_sweep;
 };
 
+/* A table of cli_program and its length, in one go:
+ * { .name = "demo", CLI_OPTIONS(options), CLI_VARIANTS(variants), ... } */
+#define CLI_OPTIONS(table) .options = (table), .n_options = sizeof(table) / sizeof((table)[0])
+#define CLI_VARIANTS(table) .variants = (table), .n_variants = sizeof(table) / sizeof((table)[0])
+#define CLI_SWEEP(table) .sweep = (table), .n_sweep = sizeof(table) / sizeof((table)[0])
+
 /* More positional arguments than this are refused: no program needs them. */
 #define CLI_MAX_POSITIONAL 64
 

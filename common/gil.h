@@ -94,16 +94,22 @@ struct gil_options {
 #define GIL_OPTIONS_DEFAULT {false, GIL_DEFAULT_INTERVAL_MS, false}
 
 /* Two cli_option initializers, for the end of a program's option table:
- * --gil and --switch-interval-ms=N, stored in *OPTIONS. */
-#define GIL_CLI_OPTIONS(options)                                                              \
-    {.name = "gil", .kind = CLI_FLAG, .flag = &(options)->enabled,                            \
+ * --gil and --switch-interval-ms=N, stored in *OPTIONS, for the modes whose
+ * CLI_MODE bits are in MODES (0: every mode).  A mode whose work runs in
+ * processes has no GIL to share: leave it out. */
+#define GIL_CLI_OPTIONS_FOR(options, modes_mask)                                              \
+    {.name = "gil", .kind = CLI_FLAG, .flag = &(options)->enabled, .modes = (modes_mask),     \
      .help = "emulate CPython's GIL: one thread at a time runs the CPU-bound work"},          \
     {                                                                                         \
         .name = "switch-interval-ms", .kind = CLI_INT, .min = 1, .max = GIL_MAX_INTERVAL_MS,   \
         .integer = &(options)->switch_interval_ms, .given = &(options)->interval_given,      \
+        .modes = (modes_mask),                                                                \
         .help = "with --gil: how long a waiting thread lets the holder run before it asks "   \
                 "for the GIL (sys.setswitchinterval)"                                          \
     }
+
+/* GIL_CLI_OPTIONS_FOR every mode. */
+#define GIL_CLI_OPTIONS(options) GIL_CLI_OPTIONS_FOR(options, 0)
 
 /* Refuses --switch-interval-ms without --gil (fail_usage: one line, exit 2). */
 void gil_options_check(const struct gil_options *options);

@@ -94,7 +94,7 @@ check_modes_listed() {
 check_variants() {
   local bin=$1 name args out experiment help listing
   experiment=$(basename "$bin")
-  help=$("$bin" --help)
+  help=$("$bin" --help) || fail "$bin --help exited with $?"
   grep -q "^usage: $experiment" <<<"$help" || fail "--help does not start with usage"
   listing=$(variants_of "$bin")
   check_modes_listed "$experiment" "$(c_modes <<<"$help")" "$listing"
@@ -242,7 +242,7 @@ option_named() {
 
 check_bad_input() {
   local bin=$1 help line passed=0 failed=0 words zero name args listing
-  help=$("$bin" --help)
+  help=$("$bin" --help) || fail "$bin --help exited with $?"
   while IFS= read -r line; do
     IFS=$'\t' read -r -a words <<<"$line"
     words=("${words[@]//\\n/$'\n'}") # the newline the line could not hold

@@ -125,9 +125,9 @@ static struct settings parse_settings(int argc, char **argv)
     const struct cli_option options[] = {
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = THREAD_TEAM_MAX,
          .integer = &settings.workers, .modes = CLI_MODE(MODE_THREADS) | CLI_MODE(MODE_PROCESSES),
-         .help = "size of the pool; default: online cores"},
+         .help = "size of the pool, one worker per online core unless given"},
         SUM_SQUARES_CLI_OPTIONS(&settings.base, &settings.tasks),
-        GIL_CLI_OPTIONS(&settings.gil),
+        GIL_CLI_OPTIONS_FOR(&settings.gil, CLI_MODE(MODE_SEQ) | CLI_MODE(MODE_THREADS)),
         PIN_CLI_OPTION(&settings.pin),
     };
     const struct cli_program program = {
@@ -138,18 +138,12 @@ static struct settings parse_settings(int argc, char **argv)
         .modes = mode_names,
         .mode_help = "how the tasks are run",
         .mode = &settings.mode,
-        .options = options,
-        .n_options = sizeof options / sizeof options[0],
-        .variants = variants,
-        .n_variants = sizeof variants / sizeof variants[0],
-        .sweep = sweep,
-        .n_sweep = sizeof sweep / sizeof sweep[0],
+        CLI_OPTIONS(options),
+        CLI_VARIANTS(variants),
+        CLI_SWEEP(sweep),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
-    if (settings.gil.enabled && settings.mode == MODE_PROCESSES)
-        fail_usage("--gil applies to seq and threads: each worker process would have a GIL "
-                   "of its own");
     gil_options_check(&settings.gil);
     sum_squares_check_range(settings.base, settings.tasks);
     return settings;

@@ -201,12 +201,9 @@ static struct settings parse_settings(int argc, char **argv)
         .modes = mode_names,
         .mode_help = "how the tasks are run",
         .mode = &settings.mode,
-        .options = options,
-        .n_options = sizeof options / sizeof options[0],
-        .variants = variants,
-        .n_variants = sizeof variants / sizeof variants[0],
-        .sweep = sweep,
-        .n_sweep = sizeof sweep / sizeof sweep[0],
+        CLI_OPTIONS(options),
+        CLI_VARIANTS(variants),
+        CLI_SWEEP(sweep),
         /* From the book's n up to seconds of work per variant: where MPI's
          * start-up (0.1-0.25 s on one host) is paid back. */
         .size_sweep = "base=5000000,15000000,50000000,150000000",

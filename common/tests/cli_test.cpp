@@ -145,12 +145,54 @@ TEST(FormatDecimal, DropsTrailingZeros)
 namespace {
 
 const char *const modes[] = {"seq", "threads", nullptr};
+enum { SEQ, THREADS };
 
-// A small program description and a parse of a command line against it.
+// PROGRAM's parse of ARGS (the program's name put first): its status, what
+// it printed on stdout and its error message.
+struct Outcome {
+    cli_status status = CLI_RUN;
+    cli_common common{};
+    std::string out;
+    std::string error;
+};
+
+Outcome parse_with(const cli_program &program, std::vector<const char *> args)
+{
+    Outcome outcome;
+    args.insert(args.begin(), "demo");
+    char *buffer = nullptr;
+    size_t size = 0;
+    FILE *stream = open_memstream(&buffer, &size);
+    char message[512] = "";
+    outcome.status = cli_parse(&program, static_cast<int>(args.size()),
+                               const_cast<char **>(args.data()), &outcome.common, stream, message,
+                               sizeof message);
+    fclose(stream);
+    outcome.out.assign(buffer, size);
+    free(buffer);
+    outcome.error = message;
+    return outcome;
+}
+
+cli_option option(const char *name, cli_kind kind, long long min = 0, long long max = 0)
+{
+    cli_option option{};
+    option.name = name;
+    option.kind = kind;
+    option.help = name;
+    option.min = min;
+    option.max = max;
+    return option;
+}
+
+// A small program description and a parse of a command line against it:
+// --workers (any mode), --split (threads only), --serial (a decimal),
+// --file (text), --rounds (defaults by size: 2 quick, 10 book, 100 large).
 struct Parse {
-    int mode = 0;
+    int mode = -1;
     long long workers = 4;
     long long serial = 50;
+    long long rounds = -1;
     bool split = false, workers_given = false;
     const char *file = nullptr;
     cli_common common{};
@@ -161,33 +203,31 @@ struct Parse {
     explicit Parse(std::vector<const char *> args, const char *positional = nullptr,
                    const cli_sweep *sweep = nullptr, const char *size_sweep = nullptr)
     {
-        const cli_option options[] = {
-            {"mode", CLI_CHOICE, "variant", 0, 0, nullptr, modes, &mode, nullptr, nullptr, 0,
-             nullptr, nullptr},
-            {"workers", CLI_INT, "workers", 1, 64, &workers, nullptr, nullptr, nullptr, &workers_given, 0,
-             nullptr, nullptr},
-            {"split", CLI_FLAG, "split", 0, 0, nullptr, nullptr, nullptr, &split, nullptr, 0, nullptr,
-             nullptr},
-            {"serial", CLI_DECIMAL, "serial fraction", 0, 1000, &serial, nullptr, nullptr, nullptr, nullptr, 3,
-             nullptr, nullptr},
-            {"file", CLI_TEXT, "a file", 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr, 0, &file,
-             "FILE"},
-        };
-        const cli_variant variants[] = {{"seq", "--mode=seq"}, {"threads", "--mode=threads"}};
-        const cli_program program = {"demo", "A demo.", positional, "More.", options, 5,
-                                     variants, 2, sweep, sweep != nullptr ? 2u : 0u,
-                                     size_sweep};
-        args.insert(args.begin(), "demo");
-        char *buffer = nullptr;
-        size_t size = 0;
-        FILE *stream = open_memstream(&buffer, &size);
-        char message[512] = "";
-        status = cli_parse(&program, static_cast<int>(args.size()), const_cast<char **>(args.data()),
-                           &common, stream, message, sizeof message);
-        fclose(stream);
-        out.assign(buffer, size);
-        free(buffer);
-        error = message;
+        cli_option options[] = {option("workers", CLI_INT, 1, 64), option("split", CLI_FLAG),
+                                option("serial", CLI_DECIMAL, 0, 1000), option("file", CLI_TEXT),
+                                option("rounds", CLI_INT, 1, 1000)};
+        options[0].integer = &workers;
+        options[0].given = &workers_given;
+        options[1].flag = &split;
+        options[1].modes = CLI_MODE(THREADS);
+        options[2].integer = &serial;
+        options[2].decimals = 3;
+        options[2].help = "serial fraction";
+        options[3].text = &file;
+        options[3].metavar = "FILE";
+        options[3].help = "a file";
+        options[4].integer = &rounds;
+        options[4].by_size = {true, {2, 10, 100}};
+        const cli_variant variants[] = {{"seq", SEQ, nullptr}, {"threads", THREADS, nullptr}};
+        const cli_program program = {"demo",    "A demo.", positional, "More.",
+                                     modes,     "variant", &mode,      options,
+                                     5,         variants,  2,          sweep,
+                                     sweep != nullptr ? 2u : 0u, size_sweep};
+        Outcome outcome = parse_with(program, std::move(args));
+        status = outcome.status;
+        common = outcome.common;
+        out = outcome.out;
+        error = outcome.error;
     }
 };
 
@@ -331,8 +371,8 @@ TEST(Parse, ListPrintsNameTabArguments)
 
 /* A sweep of two series, one of fixed work and one of work per worker. */
 static const cli_sweep two_series[] = {
-    {"threads", "--mode=threads --workers={workers}", false},
-    {"per-thread", "--mode=threads --workers={workers} --each", true},
+    {"threads", THREADS, "--workers={workers}", false},
+    {"per-thread", THREADS, "--workers={workers} --each", true},
 };
 
 TEST(Parse, SweepPrintsOneLinePerSeries)
@@ -372,4 +412,135 @@ TEST(Parse, SizeNames)
     EXPECT_STREQ(cli_size_name(CLI_SIZE_QUICK), "quick");
     EXPECT_STREQ(cli_size_name(CLI_SIZE_BOOK), "book");
     EXPECT_STREQ(cli_size_name(CLI_SIZE_LARGE), "large");
+}
+
+TEST(Parse, ModeIsTheProgramsOwnListAndDefaultsToItsFirst)
+{
+    EXPECT_EQ(Parse({}).mode, SEQ);
+    EXPECT_EQ(Parse({"--mode=threads"}).mode, THREADS);
+    EXPECT_EQ(Parse({"--mode=bogus"}).error, "--mode='bogus': unknown, expected one of seq|threads");
+}
+
+TEST(Parse, DefaultsBySizeUnlessGiven)
+{
+    EXPECT_EQ(Parse({}).rounds, 10);
+    EXPECT_EQ(Parse({"--size=quick"}).rounds, 2);
+    EXPECT_EQ(Parse({"--size=large"}).rounds, 100);
+    EXPECT_EQ(Parse({"--rounds=7", "--size=large"}).rounds, 7);
+    EXPECT_EQ(Parse({"--size=quick", "--rounds", "10"}).rounds, 10);
+}
+
+TEST(Parse, HelpPrintsTheDefaultsOfEverySizeAndWhereAnOptionApplies)
+{
+    const std::string help = Parse({"--help"}).out;
+    EXPECT_NE(help.find("--rounds=N"), std::string::npos) << help;
+    EXPECT_NE(help.find("rounds (1..1000, default 10; quick: 2; large: 100)"), std::string::npos)
+        << help;
+    EXPECT_NE(help.find("split (only with --mode=threads)"), std::string::npos) << help;
+    EXPECT_NE(help.find("--mode=seq|threads"), std::string::npos) << help;
+    EXPECT_NE(help.find("variant (default seq)"), std::string::npos) << help;
+}
+
+TEST(Parse, RefusesAnOptionOutsideTheModesItAppliesTo)
+{
+    Parse parse({"--split"});
+    EXPECT_EQ(parse.status, CLI_BAD);
+    EXPECT_EQ(parse.error, "--split applies only with --mode=threads, not --mode=seq");
+    EXPECT_EQ(Parse({"--split", "--mode=seq"}).status, CLI_BAD);
+    EXPECT_EQ(Parse({"--split", "--mode=threads"}).status, CLI_RUN);
+    EXPECT_TRUE(Parse({"--mode=threads", "--split"}).split);
+    EXPECT_EQ(Parse({"--split", "--help"}).status, CLI_DONE);
+}
+
+TEST(Parse, ListAndSweepSpellTheModeOfEachLine)
+{
+    const cli_variant variants[] = {{"threads-more", THREADS, "--more --even-more"},
+                                    {"seq", SEQ, nullptr}};
+    const cli_sweep sweep[] = {{"threads", THREADS, "--workers={workers}", true}};
+    int mode = -1;
+    const cli_program program = {"demo", "A demo.", nullptr, nullptr, modes,  nullptr, &mode,
+                                 nullptr, 0,        variants, 2,      sweep,  1,       nullptr};
+    EXPECT_EQ(parse_with(program, {"--list"}).out,
+              "threads-more\t--mode=threads --more --even-more\nseq\t--mode=seq\n");
+    EXPECT_EQ(parse_with(program, {"--sweep"}).out,
+              "threads\t--mode=threads --workers={workers}\tweak\n");
+    EXPECT_NE(parse_with(program, {"--help"}).out.find("the variant to run (default seq)"),
+              std::string::npos);
+}
+
+// A program whose tables break the contract: no command line can run it.
+struct Defect : ::testing::Test {
+    int mode = 0;
+    long long count = 5;
+    cli_option options[1] = {option("count", CLI_INT, 1, 10)};
+    cli_variant variants[2] = {{"seq", SEQ, nullptr}, {"threads", THREADS, nullptr}};
+    cli_sweep sweep[1] = {{"threads", THREADS, "--count={workers}", false}};
+    cli_program program = {"demo", "A demo.", nullptr, nullptr, modes, nullptr, &mode,
+                           options, 1,        variants, 2,      sweep, 1,       nullptr};
+
+    Defect() { options[0].integer = &count; }
+
+    // The parse of --help, --list and a plain run: each must be CLI_DEFECT
+    // with a message that holds WHAT.
+    void expect_defect(const std::string &what)
+    {
+        for (const char *arg : {"--help", "--list", "--json"}) {
+            Outcome outcome = parse_with(program, {arg});
+            EXPECT_EQ(outcome.status, CLI_DEFECT) << arg;
+            EXPECT_EQ(outcome.out, "") << arg;
+            EXPECT_EQ(outcome.error.rfind("defect in the program: ", 0), 0u) << outcome.error;
+            EXPECT_NE(outcome.error.find(what), std::string::npos) << outcome.error;
+        }
+    }
+};
+
+TEST_F(Defect, NoneInTheCleanTables)
+{
+    EXPECT_EQ(parse_with(program, {"--json"}).status, CLI_RUN);
+}
+
+TEST_F(Defect, AModeThatNoVariantSelects)
+{
+    program.n_variants = 1;
+    expect_defect("--mode=threads is accepted but no --list line selects it");
+}
+
+TEST_F(Defect, AVariantOrASeriesWithAModeOutOfRange)
+{
+    variants[1].mode = 2;
+    expect_defect("variant threads selects no mode");
+    variants[1].mode = THREADS;
+    sweep[0].mode = -1;
+    expect_defect("sweep series threads selects no mode");
+}
+
+TEST_F(Defect, ADefaultBySizeOutsideTheRange)
+{
+    options[0].by_size = {true, {1, 5, 11}};
+    expect_defect("--count's default at --size=large is outside its range");
+}
+
+TEST_F(Defect, DefaultsBySizeOnAnOptionThatIsNotANumber)
+{
+    options[0].kind = CLI_FLAG;
+    options[0].by_size = {true, {1, 1, 1}};
+    expect_defect("--count has defaults by size but is not a number");
+}
+
+TEST_F(Defect, AnOptionForAModeTheProgramLacks)
+{
+    options[0].modes = CLI_MODE(2);
+    expect_defect("--count applies to a mode the program does not have");
+}
+
+TEST_F(Defect, AnOptionNamedLikeACommonOne)
+{
+    options[0].name = "mode";
+    expect_defect("--mode is an option of every program");
+}
+
+TEST_F(Defect, NoModes)
+{
+    program.modes = nullptr;
+    expect_defect("a program needs 1 to 32 modes");
 }

@@ -10,7 +10,8 @@
  *
  * CONTRACT_FAKE_MISTAKE:
  *   two-objects    --json prints a second JSON object before the report
- *   unlisted-mode  --mode accepts "spare", which --list omits
+ *   unlisted-mode  --mode accepts "spare", which --list omits (cli itself
+ *                  refuses to start such a program)
  *   broken-variant --list names a variant whose arguments are refused
  *   zero-workers   --workers admits 0, which does no work: a wrong total
  *   done-early     --size=large is over before any interrupt can come
@@ -64,24 +65,26 @@ int main(int argc, char **argv)
 {
     static const char *const listed_modes[] = {"seq", "split", NULL};
     static const char *const modes_with_spare[] = {"seq", "split", "spare", NULL};
-    static const struct cli_variant variants[] = {{"seq", "--mode=seq"},
-                                                  {"split", "--mode=split"}};
-    static const struct cli_variant broken_variants[] = {{"seq", "--mode=seq"},
-                                                         {"split", "--mode=split --workers=0"}};
+    static const struct cli_variant variants[] = {{"seq", MODE_SEQ, NULL},
+                                                  {"split", MODE_SPLIT, NULL}};
+    static const struct cli_variant broken_variants[] = {{"seq", MODE_SEQ, NULL},
+                                                         {"split", MODE_SPLIT, "--workers=0"}};
     int mode = MODE_SEQ;
     long long steps = 0, workers = 2;
-    bool steps_given = false;
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the steps are taken",
-         .choices = mistake("unlisted-mode") ? modes_with_spare : listed_modes, .choice = &mode},
         {.name = "steps", .kind = CLI_INT, .min = 1, .max = 1000000, .integer = &steps,
-         .given = &steps_given, .help = "steps of a millisecond; default by --size"},
+         .by_size = CLI_BY_SIZE(5, 100, mistake("done-early") ? 1 : 100000),
+         .help = "steps of a millisecond"},
         {.name = "workers", .kind = CLI_INT, .min = mistake("zero-workers") ? 0 : 1, .max = 8,
-         .integer = &workers, .help = "split: workers that share the steps"},
+         .integer = &workers, .modes = CLI_MODE(MODE_SPLIT),
+         .help = "workers that share the steps"},
     };
     const struct cli_program program = {
         .name = "contract_fake",
         .summary = "A throw-away experiment for the tests of the generated tests.",
+        .modes = mistake("unlisted-mode") ? modes_with_spare : listed_modes,
+        .mode_help = "how the steps are taken",
+        .mode = &mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = mistake("broken-variant") ? broken_variants : variants,
@@ -89,11 +92,6 @@ int main(int argc, char **argv)
     };
     struct cli_common common;
     cli_parse_or_exit(&program, argc, argv, &common);
-    if (!steps_given) {
-        const long long by_size[] = {[CLI_SIZE_QUICK] = 5, [CLI_SIZE_BOOK] = 100,
-                                     [CLI_SIZE_LARGE] = mistake("done-early") ? 1 : 100000};
-        steps = by_size[common.size];
-    }
 
     double start = clock_now();
     long long total = run(mode, steps, workers);
