@@ -158,13 +158,13 @@ static struct chunk *make_chunks(uint64_t origin, uint64_t parallel, size_t n)
 
 /* ---- the program -------------------------------------------------------- */
 
-enum mode { MODE_SEQ, MODE_THREADS };
-static const char *const mode_names[] = {"seq", "threads", NULL};
+/* threads first: cli's default mode is the first. */
+enum mode { MODE_THREADS, MODE_SEQ };
+static const char *const mode_names[] = {"threads", "seq", NULL};
 
 struct settings {
     int mode;
     long long workers, serial, work;
-    bool workers_given, work_given;
     struct cli_common common;
 };
 
@@ -201,15 +201,14 @@ static double amdahl_speedup(double s, double n) { return 1.0 / (s + (1.0 - s) /
  * count itself, all capped by the cores online. */
 #define MAX_VARIANTS 33 /* 32 worker counts at most, and seq */
 static char variant_names[MAX_VARIANTS][32];
-static char variant_args[MAX_VARIANTS][64];
+static char variant_args[MAX_VARIANTS][32];
 static struct cli_variant variants[MAX_VARIANTS];
 
 static size_t add_variant(size_t count, long long workers)
 {
     snprintf(variant_names[count], sizeof variant_names[count], "workers-%lld", workers);
-    snprintf(variant_args[count], sizeof variant_args[count], "--mode=threads --workers=%lld",
-             workers);
-    variants[count] = (struct cli_variant){variant_names[count], variant_args[count]};
+    snprintf(variant_args[count], sizeof variant_args[count], "--workers=%lld", workers);
+    variants[count] = (struct cli_variant){variant_names[count], MODE_THREADS, variant_args[count]};
     return count + 1;
 }
 
@@ -223,55 +222,44 @@ static size_t make_variants(int cores)
     if (top > 8 && n / 2 != top)
         count = add_variant(count, top);
     /* Last, not first: workers-1 stays the baseline of the speedups. */
-    variants[count] = (struct cli_variant){"seq", "--mode=seq"};
+    variants[count] = (struct cli_variant){"seq", MODE_SEQ, NULL};
     return count + 1;
 }
 
-static void apply_size(struct settings *settings)
-{
-    static const long long work[] = {
-        /* Tens of milliseconds at 2 workers: the Amdahl fit needs points
-         * longer than the start-up (20 ms or more). */
-        [CLI_SIZE_QUICK] = 30000000LL,
-        [CLI_SIZE_BOOK] = BOOK_WORK,
-        [CLI_SIZE_LARGE] = 8000000000LL,
-    };
-    if (!settings->work_given)
-        settings->work = work[settings->common.size];
-}
-
 static const struct cli_sweep sweep[] = {
-    {"threads", "--mode=threads --workers={workers}", false},
+    {"threads", MODE_THREADS, "--workers={workers}", false},
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
     int cores = sysinfo_online_cores();
-    struct settings settings = {.mode = MODE_THREADS, .serial = 50, .work = BOOK_WORK,
+    struct settings settings = {.serial = 50,
                                 .workers = cores < MAX_WORKERS ? cores : MAX_WORKERS};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "threads: the parallel part in --workers "
-                                                     "threads; seq: all on the main thread",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = MAX_WORKERS,
-         .integer = &settings.workers, .given = &settings.workers_given,
+         .integer = &settings.workers, .modes = CLI_MODE(MODE_THREADS),
          .help = "threads sharing the parallel part; default: online cores"},
         {.name = "serial", .kind = CLI_DECIMAL, .decimals = SERIAL_DECIMALS, .min = 0,
          .max = SERIAL_ONE, .integer = &settings.serial,
          .help = "fraction of the work run on one thread, up to 3 decimals"},
         {.name = "work", .kind = CLI_INT, .min = MIN_WORK, .max = MAX_WORK,
-         .integer = &settings.work, .given = &settings.work_given,
-         .help = "generator steps in all; the default depends on --size (shown: book)"},
+         .integer = &settings.work,
+         /* quick: tens of milliseconds at 2 workers, as the Amdahl fit
+          * needs points longer than the start-up (20 ms or more). */
+         .by_size = CLI_BY_SIZE(30000000LL, BOOK_WORK, 8000000000LL),
+         .help = "generator steps in all; book: about a second on one core"},
     };
     const struct cli_program program = {
         .name = "amdahl",
         .summary = "A fixed amount of work, a fraction --serial of it on one thread and the "
                    "rest split over --workers threads: measured time beside Amdahl's "
                    "1/(s + (1-s)/N) (the note “동시성과 Future”).",
-        .epilogue = "Work: quick = 30000000 steps, book = 1000000000 (about a second on one "
-                    "core), large = 8000000000.\n"
-                    "The sum of all states is checked against a closed form computed in "
+        .epilogue = "The sum of all states is checked against a closed form computed in "
                     "O(log n) steps.",
+        .modes = mode_names,
+        .mode_help = "threads: the parallel part in --workers threads; seq: all on the main "
+                     "thread",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -280,11 +268,8 @@ static struct settings parse_settings(int argc, char **argv)
         .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
-    if (settings.workers_given && settings.mode == MODE_SEQ)
-        fail_usage("--workers needs --mode=threads");
     if (settings.mode == MODE_SEQ)
         settings.workers = 1;
-    apply_size(&settings);
     return settings;
 }
 

@@ -57,12 +57,12 @@ enum mode { MODE_LATENCY, MODE_BANDWIDTH };
 static const char *const mode_names[] = {"latency", "bandwidth", NULL};
 
 static const struct cli_variant variants[] = {
-    {"latency", "--mode=latency"},
-    {"latency-gil", "--mode=latency --gil"},
-    {"latency-1ms-gil", "--mode=latency --gil --switch-interval-ms=1"},
-    {"latency-20ms-gil", "--mode=latency --gil --switch-interval-ms=20"},
-    {"bandwidth", "--mode=bandwidth"},
-    {"bandwidth-gil", "--mode=bandwidth --gil"},
+    {"latency", MODE_LATENCY, NULL},
+    {"latency-gil", MODE_LATENCY, "--gil"},
+    {"latency-1ms-gil", MODE_LATENCY, "--gil --switch-interval-ms=1"},
+    {"latency-20ms-gil", MODE_LATENCY, "--gil --switch-interval-ms=20"},
+    {"bandwidth", MODE_BANDWIDTH, NULL},
+    {"bandwidth-gil", MODE_BANDWIDTH, "--gil"},
 };
 
 #define MAX_NEIGHBOURS 16
@@ -359,7 +359,6 @@ static void close_sockets(struct round *round)
 struct settings {
     int mode;
     long long neighbours, pings, ping_interval_ms, duration_ms;
-    bool neighbours_given, pings_given, duration_given, pings_option_given, interval_given;
     struct gil_options gil;
     struct cli_common common;
 };
@@ -529,28 +528,9 @@ static void report_run(struct report *report, const struct settings *settings,
 
 /* ---- the program ------------------------------------------------------------- */
 
-static void apply_size(struct settings *settings)
+/* A usage error (exit 2) when the rounds would take longer than MAX_RUN_S. */
+static void check_run_length(const struct settings *settings)
 {
-    static const long long neighbours[] = {[CLI_SIZE_QUICK] = 1, [CLI_SIZE_BOOK] = 2,
-                                           [CLI_SIZE_LARGE] = 4};
-    static const long long pings[] = {[CLI_SIZE_QUICK] = 10, [CLI_SIZE_BOOK] = 100,
-                                      [CLI_SIZE_LARGE] = 300};
-    static const long long duration_ms[] = {[CLI_SIZE_QUICK] = 100, [CLI_SIZE_BOOK] = 500,
-                                            [CLI_SIZE_LARGE] = 2000};
-    if (!settings->neighbours_given)
-        settings->neighbours = neighbours[settings->common.size];
-    if (!settings->pings_given)
-        settings->pings = pings[settings->common.size];
-    if (!settings->duration_given)
-        settings->duration_ms = duration_ms[settings->common.size];
-}
-
-static void check_combinations(const struct settings *settings)
-{
-    if (settings->mode == MODE_BANDWIDTH && (settings->pings_given || settings->interval_given))
-        fail_usage("--pings and --ping-interval-ms apply only with --mode=latency");
-    if (settings->mode == MODE_LATENCY && settings->duration_given)
-        fail_usage("--duration-ms applies only with --mode=bandwidth");
     double per_round_s = settings->mode == MODE_LATENCY
                              ? (double)settings->pings * (double)settings->ping_interval_ms / 1e3
                              : (double)settings->duration_ms / 1e3;
@@ -561,26 +541,21 @@ static void check_combinations(const struct settings *settings)
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_LATENCY, .ping_interval_ms = 10,
-                                .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.ping_interval_ms = 10, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .choices = mode_names, .choice = &settings.mode,
-         .help = "latency: a ping every --ping-interval-ms; bandwidth: ping-pong of 1024-byte "
-                 "packets"},
         {.name = "neighbours", .kind = CLI_INT, .min = 0, .max = MAX_NEIGHBOURS,
-         .integer = &settings.neighbours, .given = &settings.neighbours_given,
-         .help = "rounds with 0, 1 ... N computing threads; default 1 (quick), 2 (book), "
-                 "4 (large)"},
+         .integer = &settings.neighbours, .by_size = CLI_BY_SIZE(1, 2, 4),
+         .help = "rounds with 0, 1 ... N computing threads"},
         {.name = "pings", .kind = CLI_INT, .min = 1, .max = MAX_PINGS, .integer = &settings.pings,
-         .given = &settings.pings_given,
-         .help = "latency: pings per round; default 10 (quick), 100 (book), 300 (large)"},
+         .by_size = CLI_BY_SIZE(10, 100, 300), .modes = CLI_MODE(MODE_LATENCY),
+         .help = "pings per round"},
         {.name = "ping-interval-ms", .kind = CLI_INT, .min = 1, .max = 1000,
-         .integer = &settings.ping_interval_ms, .given = &settings.interval_given,
-         .help = "latency: milliseconds from one ping to the next (default 10)"},
+         .integer = &settings.ping_interval_ms, .modes = CLI_MODE(MODE_LATENCY),
+         .help = "milliseconds from one ping to the next"},
         {.name = "duration-ms", .kind = CLI_INT, .min = 10, .max = 60000,
-         .integer = &settings.duration_ms, .given = &settings.duration_given,
-         .help = "bandwidth: how long each round's client keeps sending; default 100 (quick), "
-                 "500 (book), 2000 (large)"},
+         .integer = &settings.duration_ms, .by_size = CLI_BY_SIZE(100, 500, 2000),
+         .modes = CLI_MODE(MODE_BANDWIDTH),
+         .help = "how long each round's client keeps sending"},
         GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
@@ -592,6 +567,10 @@ static struct settings parse_settings(int argc, char **argv)
                     "runs again with the ping (under --gil: holds the GIL).\n"
                     "Every ping and echo must arrive intact and in order, else the answer is "
                     "wrong (exit 1).",
+        .modes = mode_names,
+        .mode_help = "latency: a ping every --ping-interval-ms; bandwidth: ping-pong of 1024-byte "
+                     "packets",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -599,8 +578,7 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     gil_options_check(&settings.gil);
-    apply_size(&settings);
-    check_combinations(&settings);
+    check_run_length(&settings);
     return settings;
 }
 

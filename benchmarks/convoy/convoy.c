@@ -45,10 +45,10 @@ enum mode { MODE_ALONE, MODE_NEIGHBOUR };
 static const char *const mode_names[] = {"alone", "neighbour", NULL};
 
 static const struct cli_variant variants[] = {
-    {"alone", "--mode=alone"},
-    {"neighbour", "--mode=neighbour"},
-    {"alone-gil", "--mode=alone --gil"},
-    {"neighbour-gil", "--mode=neighbour --gil"},
+    {"alone", MODE_ALONE, NULL},
+    {"neighbour", MODE_NEIGHBOUR, NULL},
+    {"alone-gil", MODE_ALONE, "--gil"},
+    {"neighbour-gil", MODE_NEIGHBOUR, "--gil"},
 };
 
 #define MAX_OPS 100000
@@ -156,24 +156,19 @@ static void close_shared(struct shared *shared)
 struct settings {
     int mode;
     long long ops, wait_us;
-    bool ops_given;
     struct gil_options gil;
     struct cli_common common;
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_ALONE, .wait_us = 1000, .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.wait_us = 1000, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .choices = mode_names, .choice = &settings.mode,
-         .help = "the I/O thread alone or beside a CPU-bound one"},
         {.name = "ops", .kind = CLI_INT, .min = 1, .max = MAX_OPS, .integer = &settings.ops,
-         .given = &settings.ops_given,
-         .help = "blocking waits the I/O thread makes; default 20 (quick), 200 (book), "
-                 "2000 (large)"},
+         .by_size = CLI_BY_SIZE(20, 200, 2000), .help = "blocking waits the I/O thread makes"},
         {.name = "wait-us", .kind = CLI_INT, .min = 1, .max = MAX_WAIT_US,
          .integer = &settings.wait_us,
-         .help = "each wait's timeout in microseconds (default 1000)"},
+         .help = "each wait's timeout in microseconds"},
         GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
@@ -183,6 +178,9 @@ static struct settings parse_settings(int argc, char **argv)
         .epilogue = "Each wait is a select() with a timeout on a pipe nobody writes; its latency "
                     "runs from the call until the thread runs again (with --gil: holds the GIL).\n"
                     "Every wait must last at least its timeout, else the answer is wrong (exit 1).",
+        .modes = mode_names,
+        .mode_help = "the I/O thread alone or beside a CPU-bound one",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -190,10 +188,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     gil_options_check(&settings.gil);
-    static const long long ops[] = {[CLI_SIZE_QUICK] = 20, [CLI_SIZE_BOOK] = 200,
-                                    [CLI_SIZE_LARGE] = 2000};
-    if (!settings.ops_given)
-        settings.ops = ops[settings.common.size];
     if ((double)settings.ops * (double)settings.wait_us / 1e6 > MAX_WAITING_S)
         fail_usage("--ops=%lld x --wait-us=%lld is more than %d s of waiting", settings.ops,
                    settings.wait_us, MAX_WAITING_S);

@@ -372,58 +372,55 @@ static long long counted(struct shared_counter *shared, struct worker *workers,
  * steady enough (its time swings with the cache line's traffic) to be the
  * reference. */
 static const struct cli_variant variants[] = {
-    {"mutex", "--mode=mutex"},       {"unlocked", "--mode=unlocked"},
-    {"spinlock", "--mode=spinlock"}, {"atomic", "--mode=atomic"},
-    {"sharded", "--mode=sharded"},   {"unlocked-gil", "--mode=unlocked --gil"},
-    {"mutex-gil", "--mode=mutex --gil"},
+    {"mutex", MODE_MUTEX, NULL},       {"unlocked", MODE_UNLOCKED, NULL},
+    {"spinlock", MODE_SPINLOCK, NULL}, {"atomic", MODE_ATOMIC, NULL},
+    {"sharded", MODE_SHARDED, NULL},   {"unlocked-gil", MODE_UNLOCKED, "--gil"},
+    {"mutex-gil", MODE_MUTEX, "--gil"},
 };
+
+/* Each thread does the same increments, so the work grows with the threads:
+ * the sweep compares throughput, and shows what contention does to it. */
+static const struct cli_sweep sweep[] = {
+    {"mutex", MODE_MUTEX, "--threads={workers}", true},
+    {"spinlock", MODE_SPINLOCK, "--threads={workers}", true},
+    {"sharded", MODE_SHARDED, "--threads={workers}", true},
+};
+
+/* The default increments at every size but quick, and the unlocked one's at
+ * every size. */
+#define BOOK_INCREMENTS 1000000
 
 struct settings {
     int mode;
     long long threads, increments;
-    bool threads_given, increments_given;
+    bool increments_given;
     struct gil_options gil;
     int pin;
     struct cli_common common;
 };
 
-static void apply_size(struct settings *settings)
+/* The race needs threads that overlap (report_overlap): 100000 increments
+ * take a fraction of a millisecond, and on a busy machine the threads then
+ * often run one after the other; a million overlap.  So unlocked without
+ * --gil keeps the book's increments at every size, unless given. */
+static void unlocked_increments(struct settings *settings)
 {
-    static const long long threads[] = {[CLI_SIZE_QUICK] = 6, [CLI_SIZE_BOOK] = 6,
-                                        [CLI_SIZE_LARGE] = 64};
-    static const long long increments[] = {[CLI_SIZE_QUICK] = 100000, [CLI_SIZE_BOOK] = 1000000,
-                                           [CLI_SIZE_LARGE] = 1000000};
-    if (!settings->threads_given)
-        settings->threads = threads[settings->common.size];
-    if (!settings->increments_given)
-        settings->increments = increments[settings->common.size];
-    /* The race needs threads that overlap (report_overlap): 100000
-     * increments take a fraction of a millisecond, and on a busy machine the
-     * threads then often run one after the other; a million overlap. */
     if (!settings->increments_given && settings->mode == MODE_UNLOCKED && !settings->gil.enabled)
-        settings->increments = increments[CLI_SIZE_BOOK];
+        settings->increments = BOOK_INCREMENTS;
 }
-
-/* Each thread does the same increments, so the work grows with the threads:
- * the sweep compares throughput, and shows what contention does to it. */
-static const struct cli_sweep sweep[] = {
-    {"mutex", "--mode=mutex --threads={workers}", true},
-    {"spinlock", "--mode=spinlock --threads={workers}", true},
-    {"sharded", "--mode=sharded --threads={workers}", true},
-};
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_UNLOCKED, .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the shared counter is kept",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "threads", .kind = CLI_INT, .min = 1, .max = MAX_THREADS,
-         .integer = &settings.threads, .given = &settings.threads_given,
-         .help = "threads adding to the counter; default 6 (quick, book), 64 (large)"},
+         .integer = &settings.threads, .by_size = CLI_BY_SIZE(6, 6, 64),
+         .help = "threads adding to the counter"},
         {.name = "increments", .kind = CLI_INT, .min = 1, .max = MAX_INCREMENTS,
          .integer = &settings.increments, .given = &settings.increments_given,
-         .help = "additions of 1 per thread; default 1000000 (book, large), 100000 (quick; unlocked: 1000000); unlocked doubles it after a trial whose threads never overlapped, unless given"},
+         .by_size = CLI_BY_SIZE(100000, BOOK_INCREMENTS, BOOK_INCREMENTS),
+         .help = "additions of 1 per thread; unlocked without --gil: 1000000 at every size, "
+                 "doubled after a trial whose threads never overlapped, unless given"},
         GIL_CLI_OPTIONS(&settings.gil),
         PIN_CLI_OPTION(&settings.pin),
     };
@@ -438,6 +435,9 @@ static struct settings parse_settings(int argc, char **argv)
                     "the updates it lost.\n"
                     "--gil: one thread at a time, switching as CPython before 3.10 did, also "
                     "between the load and the store of an unlocked increment.",
+        .modes = mode_names,
+        .mode_help = "how the shared counter is kept",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -448,7 +448,7 @@ static struct settings parse_settings(int argc, char **argv)
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
     gil_options_check(&settings.gil);
-    apply_size(&settings);
+    unlocked_increments(&settings);
     return settings;
 }
 

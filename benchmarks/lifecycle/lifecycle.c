@@ -362,25 +362,23 @@ static void walk_death(struct walk *walk)
 
 /* ---- the program ---------------------------------------------------------- */
 
+enum mode { MODE_WALK };
 static const char *const mode_names[] = {"walk", NULL};
-static const struct cli_variant variants[] = {{"walk", "--mode=walk"}};
+static const struct cli_variant variants[] = {{"walk", MODE_WALK, NULL}};
 
 struct settings {
     int mode;
     long long sleep_ms;
-    bool sleep_given;
     struct cli_common common;
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = 0};
+    struct settings settings = {.mode = MODE_WALK};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "walk: one thread through every state",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "sleep-ms", .kind = CLI_INT, .min = 1, .max = 10000,
-         .integer = &settings.sleep_ms, .given = &settings.sleep_given,
-         .help = "how long the thread sleeps in Not Running (default 100; quick: 20)"},
+         .integer = &settings.sleep_ms, .by_size = CLI_BY_SIZE(20, 100, 100),
+         .help = "how long the thread sleeps in Not Running"},
     };
     const struct cli_program program = {
         .name = "lifecycle",
@@ -388,14 +386,15 @@ static struct settings parse_settings(int argc, char **argv)
                    "and show what the kernel says at each step (the note on “Learning Concurrency in Python”).",
         .epilogue = "The kernel's letters (proc(5)): R running or runnable, S sleeping, "
                     "D uninterruptible, Z zombie; '-' here means no task.",
+        .modes = mode_names,
+        .mode_help = "walk: one thread through every state",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
-    if (!settings.sleep_given)
-        settings.sleep_ms = settings.common.size == CLI_SIZE_QUICK ? 20 : 100;
     return settings;
 }
 

@@ -209,48 +209,31 @@ static void run_poll_one(struct call *calls, size_t n_calls)
 /* ---- the program ---------------------------------------------------------- */
 
 static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"threads", "--mode=threads"},
-    {"poll-one", "--mode=poll-one"},
-    {"threads-gil", "--mode=threads --gil"},
+    {"seq", MODE_SEQ, NULL},
+    {"threads", MODE_THREADS, NULL},
+    {"poll-one", MODE_POLL_ONE, NULL},
+    {"threads-gil", MODE_THREADS, "--gil"},
 };
 
 struct settings {
     int mode, descriptor;
     long long calls, timeout_ms;
-    bool calls_given, timeout_given;
     struct gil_options gil;
     struct cli_common common;
 };
 
-static void apply_size(struct settings *settings)
-{
-    static const long long calls[] = {[CLI_SIZE_QUICK] = 5, [CLI_SIZE_BOOK] = 5,
-                                      [CLI_SIZE_LARGE] = 50};
-    static const long long timeout_ms[] = {[CLI_SIZE_QUICK] = 10, [CLI_SIZE_BOOK] = 100,
-                                           [CLI_SIZE_LARGE] = 100};
-    if (!settings->calls_given)
-        settings->calls = calls[settings->common.size];
-    if (!settings->timeout_given)
-        settings->timeout_ms = timeout_ms[settings->common.size];
-}
-
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {
-        .mode = MODE_SEQ, .descriptor = DESCRIPTOR_UDP, .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.descriptor = DESCRIPTOR_UDP, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the calls are made",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "calls", .kind = CLI_INT, .min = 1, .max = MAX_CALLS, .integer = &settings.calls,
-         .given = &settings.calls_given,
-         .help = "number of slow calls; default 5 (quick, book), 50 (large)"},
+         .by_size = CLI_BY_SIZE(5, 5, 50), .help = "number of slow calls"},
         {.name = "timeout-ms", .kind = CLI_INT, .min = 1, .max = MAX_TIMEOUT_MS,
-         .integer = &settings.timeout_ms, .given = &settings.timeout_given,
-         .help = "how long each call waits; default 100 (book, large), 10 (quick)"},
+         .integer = &settings.timeout_ms, .by_size = CLI_BY_SIZE(10, 100, 100),
+         .help = "how long each call waits"},
         {.name = "descriptor", .kind = CLI_CHOICE, .choices = descriptor_names,
          .choice = &settings.descriptor,
-         .help = "what each call waits on: udp (default), pipe, or tcp (the book's fresh "
+         .help = "what each call waits on: udp, pipe, or tcp (the book's fresh "
                  "TCP socket: on Linux it does not wait, and the check fails)"},
         GIL_CLI_OPTIONS(&settings.gil),
     };
@@ -265,6 +248,9 @@ static struct settings parse_settings(int argc, char **argv)
                     "(exit 1).\n"
                     "--gil: the calls wait with the emulated GIL released, as CPython's do, so "
                     "threads-gil still overlaps them.",
+        .modes = mode_names,
+        .mode_help = "how the calls are made",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -272,7 +258,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     gil_options_check(&settings.gil);
-    apply_size(&settings);
     return settings;
 }
 
