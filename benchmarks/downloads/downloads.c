@@ -626,11 +626,11 @@ static const char *const mode_names[] = {"seq", "thread-pool", "event-loop",
                                          "thread-per-request", NULL};
 
 static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"thread-pool", "--mode=thread-pool"},
-    {"event-loop", "--mode=event-loop"},
-    {"thread-per-request", "--mode=thread-per-request"},
-    {"thread-pool-gil", "--mode=thread-pool --gil"},
+    {"seq", MODE_SEQ, NULL},
+    {"thread-pool", MODE_THREAD_POOL, NULL},
+    {"event-loop", MODE_EVENT_LOOP, NULL},
+    {"thread-per-request", MODE_THREAD_PER_REQUEST, NULL},
+    {"thread-pool-gil", MODE_THREAD_POOL, "--gil"},
 };
 
 #define MAX_REQUESTS 10000
@@ -642,7 +642,6 @@ static const struct cli_variant variants[] = {
 struct settings {
     int mode;
     long long requests, latency_ms, bytes, workers, connections;
-    bool requests_given, latency_given, bytes_given, workers_given, connections_given;
     struct gil_options gil;
     struct cli_common common;
 };
@@ -668,25 +667,8 @@ static double lower_bound_s(const struct settings *s)
     return (double)rounds * (double)s->latency_ms / 1000.0;
 }
 
-static void apply_size(struct settings *s)
-{
-    static const long long requests[] = {16, 160, 640}, latency[] = {5, 20, 20},
-                           bytes[] = {4096, 16384, 16384};
-    int size = s->common.size;
-    if (!s->requests_given)
-        s->requests = requests[size];
-    if (!s->latency_given)
-        s->latency_ms = latency[size];
-    if (!s->bytes_given)
-        s->bytes = bytes[size];
-}
-
 static void check_combinations(const struct settings *s)
 {
-    if (s->workers_given && s->mode != MODE_THREAD_POOL)
-        fail_usage("--workers applies only with --mode=thread-pool");
-    if (s->connections_given && s->mode != MODE_EVENT_LOOP)
-        fail_usage("--connections applies only with --mode=event-loop");
     gil_options_check(&s->gil);
     if (s->requests * s->bytes > MAX_TRAFFIC)
         fail_usage("--requests x --bytes is more than 1 GiB of downloads: ask for less");
@@ -698,30 +680,26 @@ static void check_combinations(const struct settings *s)
 
 /* Waiting, not computing: a pool keeps gaining past the cores. */
 static const struct cli_sweep sweep[] = {
-    {"threads", "--mode=thread-pool --workers={workers}", false},
+    {"threads", MODE_THREAD_POOL, "--workers={workers}", false},
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings s = {.mode = MODE_SEQ, .workers = 5, .connections = 100,
-                         .gil = GIL_OPTIONS_DEFAULT};
+    struct settings s = {.workers = 5, .connections = 100, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the client fetches",
-         .choices = mode_names, .choice = &s.mode},
         {.name = "requests", .kind = CLI_INT, .min = 1, .max = MAX_REQUESTS,
-         .integer = &s.requests, .given = &s.requests_given,
-         .help = "URLs to fetch (16 quick, 160 book: two sites x 80, 640 large)"},
+         .integer = &s.requests, .by_size = CLI_BY_SIZE(16, 160, 640),
+         .help = "URLs to fetch (book: two sites x 80, as the notes)"},
         {.name = "latency-ms", .kind = CLI_INT, .min = 0, .max = 1000, .integer = &s.latency_ms,
-         .given = &s.latency_given,
-         .help = "how long the server holds each response (5 quick, 20 book and large)"},
+         .by_size = CLI_BY_SIZE(5, 20, 20), .help = "how long the server holds each response"},
         {.name = "bytes", .kind = CLI_INT, .min = 0, .max = MAX_BYTES, .integer = &s.bytes,
-         .given = &s.bytes_given, .help = "body size of each response (4096 quick, else 16384)"},
+         .by_size = CLI_BY_SIZE(4096, 16384, 16384), .help = "body size of each response"},
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = 1024, .integer = &s.workers,
-         .given = &s.workers_given,
-         .help = "thread-pool: threads, each with its own connection (default 5, as the notes)"},
+         .modes = CLI_MODE(MODE_THREAD_POOL),
+         .help = "threads, each with its own connection, as many as the notes' pool"},
         {.name = "connections", .kind = CLI_INT, .min = 1, .max = MAX_REQUESTS,
-         .integer = &s.connections, .given = &s.connections_given,
-         .help = "event-loop: connections open at once (default 100, aiohttp's limit)"},
+         .integer = &s.connections, .modes = CLI_MODE(MODE_EVENT_LOOP),
+         .help = "connections open at once, as many as aiohttp's limit"},
         GIL_CLI_OPTIONS(&s.gil),
     };
     const struct cli_program program = {
@@ -732,6 +710,9 @@ static struct settings parse_settings(int argc, char **argv)
                     "picks, and stops with the program.\n"
                     "C10K: --mode=event-loop --requests=5000 --connections=5000 holds 5000 "
                     "connections at once in one thread.",
+        .modes = mode_names,
+        .mode_help = "how the client fetches",
+        .mode = &s.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -740,7 +721,6 @@ static struct settings parse_settings(int argc, char **argv)
         .n_sweep = sizeof sweep / sizeof sweep[0],
     };
     cli_parse_or_exit(&program, argc, argv, &s.common);
-    apply_size(&s);
     check_combinations(&s);
     return s;
 }

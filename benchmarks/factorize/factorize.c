@@ -362,14 +362,16 @@ enum mode { MODE_SEQ, MODE_THREADS, MODE_PROCESSES };
 static const char *const mode_names[] = {"seq", "threads", "processes", NULL};
 
 static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"threads", "--mode=threads"},
-    {"threads-split", "--mode=threads --split"},
-    {"processes", "--mode=processes"},
-    {"threads-gil", "--mode=threads --gil"},
+    {"seq", MODE_SEQ, NULL},
+    {"threads", MODE_THREADS, NULL},
+    {"threads-split", MODE_THREADS, "--split"},
+    {"processes", MODE_PROCESSES, NULL},
+    {"threads-gil", MODE_THREADS, "--gil"},
     /* One thread under the GIL: what the emulator itself costs (check points). */
-    {"seq-gil", "--mode=seq --gil"},
+    {"seq-gil", MODE_SEQ, "--gil"},
 };
+
+#define PARALLEL_MODES (CLI_MODE(MODE_THREADS) | CLI_MODE(MODE_PROCESSES))
 
 struct settings {
     int mode;
@@ -417,21 +419,18 @@ static void parse_numbers(struct settings *settings)
 /* The balanced split, in threads and in processes: the book's one thread
  * per number stops at 1.5. */
 static const struct cli_sweep sweep[] = {
-    {"threads", "--mode=threads --split --workers={workers}", false},
-    {"processes", "--mode=processes --split --workers={workers}", false},
+    {"threads", MODE_THREADS, "--split --workers={workers}", false},
+    {"processes", MODE_PROCESSES, "--split --workers={workers}", false},
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {
-        .mode = MODE_SEQ, .workers = sysinfo_online_cores(), .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.workers = sysinfo_online_cores(), .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the numbers are factorized",
-         .choices = mode_names, .choice = &settings.mode},
-        {.name = "split", .kind = CLI_FLAG, .flag = &settings.split,
-         .help = "threads/processes: cut every number's range into --workers equal chunks"},
+        {.name = "split", .kind = CLI_FLAG, .flag = &settings.split, .modes = PARALLEL_MODES,
+         .help = "cut every number's range into --workers equal chunks"},
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = 1024, .integer = &settings.workers,
-         .given = &settings.workers_given,
+         .given = &settings.workers_given, .modes = PARALLEL_MODES,
          .help = "with --split: threads or processes sharing the work; default: online cores"},
         GIL_CLI_OPTIONS(&settings.gil),
         PIN_CLI_OPTION(&settings.pin),
@@ -445,6 +444,9 @@ static struct settings parse_settings(int argc, char **argv)
                     "10000000..80000000 by 10000000 (large).\n"
                     "One thread per number can gain at most sum/largest: 1.5 for the book's "
                     "numbers; --split balances the work.",
+        .modes = mode_names,
+        .mode_help = "how the numbers are factorized",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -454,8 +456,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
-    if (settings.split && settings.mode == MODE_SEQ)
-        fail_usage("--split needs --mode=threads or --mode=processes");
     if (settings.workers_given && !settings.split)
         fail_usage("--workers applies only with --split");
     gil_options_check(&settings.gil);

@@ -66,16 +66,15 @@ enum mode { MODE_SEQ, MODE_THREAD_PER_CELL, MODE_POOL };
 static const char *const mode_names[] = {"seq", "thread-per-cell", "pool", NULL};
 
 static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"thread-per-cell", "--mode=thread-per-cell"},
-    {"pool", "--mode=pool"},
-    {"pool-wide", "--mode=pool --workers=45"},
+    {"seq", MODE_SEQ, NULL},
+    {"thread-per-cell", MODE_THREAD_PER_CELL, NULL},
+    {"pool", MODE_POOL, NULL},
+    {"pool-wide", MODE_POOL, "--workers=45"},
 };
 
 struct settings {
     int mode;
     long long workers, rows, cols, generations, io_us;
-    bool workers_given, rows_given, cols_given, generations_given;
     struct gil_options gil;
     struct cli_common common;
 };
@@ -536,44 +535,29 @@ static void describe(struct report *report, const struct settings *settings, dou
 
 /* ---- the program ---------------------------------------------------------- */
 
-static void apply_size_defaults(struct settings *settings)
-{
-    /* quick: the book's grid for 2 generations; book: 5 x 9, 5 generations;
-     * large: 100 of the book's blocks (50 x 90), 5 generations. */
-    static const long long rows[] = {5, 5, 50}, cols[] = {9, 9, 90}, generations[] = {2, 5, 5};
-    enum cli_size size = settings->common.size;
-    if (!settings->rows_given)
-        settings->rows = rows[size];
-    if (!settings->cols_given)
-        settings->cols = cols[size];
-    if (!settings->generations_given)
-        settings->generations = generations[size];
-}
-
 /* The cells' blocking I/O overlaps in as many threads as the pool has. */
 static const struct cli_sweep sweep[] = {
-    {"threads", "--mode=pool --workers={workers}", false},
+    {"threads", MODE_POOL, "--workers={workers}", false},
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {
-        .mode = MODE_SEQ, .workers = 5, .io_us = 1000, .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.workers = 5, .io_us = 1000, .gil = GIL_OPTIONS_DEFAULT};
+    /* By size: quick, the book's grid for 2 generations; book, 5 x 9 for 5
+     * generations; large, 100 of the book's blocks (50 x 90), 5 generations. */
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the cells of a generation are updated",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = MAX_WORKERS,
-         .integer = &settings.workers, .given = &settings.workers_given,
-         .help = "pool: worker threads (default 5, the book's)"},
+         .integer = &settings.workers, .modes = CLI_MODE(MODE_POOL),
+         .help = "worker threads, as many as the book's"},
         {.name = "rows", .kind = CLI_INT, .min = 3, .max = MAX_SIDE, .integer = &settings.rows,
-         .given = &settings.rows_given, .help = "grid height (default 5; large: 50)"},
+         .by_size = CLI_BY_SIZE(5, 5, 50), .help = "grid height"},
         {.name = "cols", .kind = CLI_INT, .min = 3, .max = MAX_SIDE, .integer = &settings.cols,
-         .given = &settings.cols_given, .help = "grid width (default 9; large: 90)"},
+         .by_size = CLI_BY_SIZE(9, 9, 90), .help = "grid width"},
         {.name = "generations", .kind = CLI_INT, .min = 1, .max = 1000,
-         .integer = &settings.generations, .given = &settings.generations_given,
-         .help = "generations simulated (default 5; quick: 2)"},
+         .integer = &settings.generations, .by_size = CLI_BY_SIZE(2, 5, 5),
+         .help = "generations simulated"},
         {.name = "io-us", .kind = CLI_INT, .min = 0, .max = 1000000, .integer = &settings.io_us,
-         .help = "microseconds of blocking I/O in each cell's game_logic (default 1000)"},
+         .help = "microseconds of blocking I/O in each cell's game_logic"},
         GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
@@ -583,6 +567,9 @@ static struct settings parse_settings(int argc, char **argv)
         .epilogue = "The grid is a torus holding the book's glider in every whole 5 x 9 block.\n"
                     "Under a limit on threads or memory (ulimit -u, ulimit -v), thread-per-cell "
                     "stops with a clear error while pool keeps working.",
+        .modes = mode_names,
+        .mode_help = "how the cells of a generation are updated",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -592,9 +579,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     gil_options_check(&settings.gil);
-    if (settings.workers_given && settings.mode != MODE_POOL)
-        fail_usage("--workers applies only with --mode=pool");
-    apply_size_defaults(&settings);
     double io_s = (double)(settings.rows * settings.cols * settings.generations) *
                   (double)settings.io_us / 1e6;
     if (settings.mode == MODE_SEQ && io_s > 3600)

@@ -64,17 +64,16 @@ enum work_kind { WORK_SLEEP, WORK_SPIN };
 static const char *const work_names[] = {"sleep", "spin", NULL};
 
 static const struct cli_variant variants[] = {
-    {"sequential", "--mode=sequential"},
-    {"queue", "--mode=queue"},
-    {"queue-bounded", "--mode=queue-bounded"},
-    {"busy-wait", "--mode=busy-wait"},
-    {"busy-spin", "--mode=busy-wait --poll-us=0"},
+    {"sequential", MODE_SEQUENTIAL, NULL},
+    {"queue", MODE_QUEUE, NULL},
+    {"queue-bounded", MODE_QUEUE_BOUNDED, NULL},
+    {"busy-wait", MODE_BUSY_WAIT, NULL},
+    {"busy-spin", MODE_BUSY_WAIT, "--poll-us=0"},
 };
 
 struct settings {
     int mode, work;
     long long items, work_us, capacity, poll_us;
-    bool items_given, capacity_given, poll_given;
     struct gil_options gil;
     struct cli_common common;
 };
@@ -588,19 +587,8 @@ static void report_outcome(struct report *report, const struct settings *setting
 
 /* ---- the program ---------------------------------------------------------- */
 
-static void apply_size_defaults(struct settings *settings)
-{
-    static const long long items_for_size[] = {100, 1000, 10000}; /* quick, book, large */
-    if (!settings->items_given)
-        settings->items = items_for_size[settings->common.size];
-}
-
 static void check_combinations(const struct settings *settings)
 {
-    if (settings->capacity_given && settings->mode != MODE_QUEUE_BOUNDED)
-        fail_usage("--capacity applies only with --mode=queue-bounded");
-    if (settings->poll_given && settings->mode != MODE_BUSY_WAIT)
-        fail_usage("--poll-us applies only with --mode=busy-wait");
     double sequential_s = (double)settings->items * N_STAGES * (double)settings->work_us / 1e6;
     if (sequential_s > MAX_SEQUENTIAL_WORK_S)
         fail_usage("--items=%lld x %d stages x --work-us=%lld is %.0f s of work; at most %d s "
@@ -611,28 +599,22 @@ static void check_combinations(const struct settings *settings)
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_SEQUENTIAL, .work = WORK_SLEEP, .work_us = 100,
-                                .capacity = 1, .poll_us = 10000, .gil = GIL_OPTIONS_DEFAULT};
+    struct settings settings = {.work = WORK_SLEEP, .work_us = 100, .capacity = 1,
+                                .poll_us = 10000, .gil = GIL_OPTIONS_DEFAULT};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "how the stages are connected",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "items", .kind = CLI_INT, .min = 1, .max = 1000000, .integer = &settings.items,
-         .given = &settings.items_given,
-         .help = "items sent through the pipeline; default 100 (quick), 1000 (book), "
-                 "10000 (large)"},
+         .by_size = CLI_BY_SIZE(100, 1000, 10000), .help = "items sent through the pipeline"},
         {.name = "work-us", .kind = CLI_INT, .min = 0, .max = 1000000,
          .integer = &settings.work_us,
-         .help = "microseconds of work per item in each stage (default 100; the book's "
-                 "stages do none: 0)"},
+         .help = "microseconds of work per item in each stage (the book's stages do none: 0)"},
         {.name = "work", .kind = CLI_CHOICE, .choices = work_names, .choice = &settings.work,
-         .help = "sleep (waiting, like I/O; default) or spin (CPU)"},
+         .help = "sleep (waiting, like I/O) or spin (CPU)"},
         {.name = "capacity", .kind = CLI_INT, .min = 1, .max = 1000000,
-         .integer = &settings.capacity, .given = &settings.capacity_given,
-         .help = "queue-bounded: items each stage's queue holds (default 1, the book's Queue(1))"},
+         .integer = &settings.capacity, .modes = CLI_MODE(MODE_QUEUE_BOUNDED),
+         .help = "items each stage's queue holds, as the book's Queue(1)"},
         {.name = "poll-us", .kind = CLI_INT, .min = 0, .max = 1000000,
-         .integer = &settings.poll_us, .given = &settings.poll_given,
-         .help = "busy-wait: sleep after an empty poll (default 10000, the book's 0.01 s; "
-                 "0: only yield)"},
+         .integer = &settings.poll_us, .modes = CLI_MODE(MODE_BUSY_WAIT),
+         .help = "sleep after an empty poll, as the book's 0.01 s (0: only yield)"},
         GIL_CLI_OPTIONS(&settings.gil),
     };
     const struct cli_program program = {
@@ -643,6 +625,9 @@ static struct settings parse_settings(int argc, char **argv)
                     "CPU time is the whole process's (getrusage).\n"
                     "busy-wait's main thread checks the done list every 10 x --poll-us, as the "
                     "book's checks every 0.1 s.",
+        .modes = mode_names,
+        .mode_help = "how the stages are connected",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
@@ -650,7 +635,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     gil_options_check(&settings.gil);
-    apply_size_defaults(&settings);
     check_combinations(&settings);
     return settings;
 }

@@ -199,13 +199,15 @@ enum mode { MODE_SEQ, MODE_THREAD_POOL, MODE_PROCESS_POOL };
 static const char *const mode_names[] = {"seq", "thread-pool", "process-pool", NULL};
 
 static const struct cli_variant variants[] = {
-    {"seq", "--mode=seq"},
-    {"thread-pool", "--mode=thread-pool"},
-    {"process-pool", "--mode=process-pool"},
-    {"thread-pool-gil", "--mode=thread-pool --gil"},
-    {"thread-pool-split", "--mode=thread-pool --split"},
-    {"process-pool-split", "--mode=process-pool --split"},
+    {"seq", MODE_SEQ, NULL},
+    {"thread-pool", MODE_THREAD_POOL, NULL},
+    {"process-pool", MODE_PROCESS_POOL, NULL},
+    {"thread-pool-gil", MODE_THREAD_POOL, "--gil"},
+    {"thread-pool-split", MODE_THREAD_POOL, "--split"},
+    {"process-pool-split", MODE_PROCESS_POOL, "--split"},
 };
+
+#define POOL_MODES (CLI_MODE(MODE_THREAD_POOL) | CLI_MODE(MODE_PROCESS_POOL))
 
 /* The notes' PRIMES, and what their program printed for them. */
 static const uint64_t book_numbers[] = {112272535095293, 112582705942171, 112272535095293,
@@ -225,7 +227,7 @@ static const uint64_t quick_numbers[] = {10000000000037, 10000001000029, 1000000
 
 struct settings {
     int mode;
-    bool split, workers_given, piece_size_given;
+    bool split, piece_size_given;
     long long workers, piece_size;
     uint64_t numbers[CLI_MAX_POSITIONAL];
     size_t n_numbers;
@@ -270,12 +272,8 @@ static size_t pieces_of(uint64_t n, uint64_t piece_size)
 
 static void check_combinations(const struct settings *settings)
 {
-    if (settings->split && settings->mode == MODE_SEQ)
-        fail_usage("--split needs --mode=thread-pool or --mode=process-pool");
     if (settings->piece_size_given && !settings->split)
         fail_usage("--piece-size applies only with --split");
-    if (settings->workers_given && settings->mode == MODE_SEQ)
-        fail_usage("--workers needs --mode=thread-pool or --mode=process-pool");
     if (settings->gil.enabled && settings->mode == MODE_PROCESS_POOL)
         fail_usage("--gil applies to seq and thread-pool: each worker process would have a GIL "
                    "of its own, as with multiprocessing");
@@ -289,29 +287,26 @@ static void check_combinations(const struct settings *settings)
 }
 
 static const struct cli_sweep sweep[] = {
-    {"threads", "--mode=thread-pool --split --workers={workers}", false},
-    {"processes", "--mode=process-pool --split --workers={workers}", false},
+    {"threads", MODE_THREAD_POOL, "--split --workers={workers}", false},
+    {"processes", MODE_PROCESS_POOL, "--split --workers={workers}", false},
 };
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    struct settings settings = {.mode = MODE_SEQ,
-                                .workers = sysinfo_online_cores(),
+    struct settings settings = {.workers = sysinfo_online_cores(),
                                 .piece_size = 500000,
                                 .gil = GIL_OPTIONS_DEFAULT};
     if (settings.workers > MAX_WORKERS)
         settings.workers = MAX_WORKERS;
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "who tests the numbers",
-         .choices = mode_names, .choice = &settings.mode},
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = MAX_WORKERS,
-         .integer = &settings.workers, .given = &settings.workers_given,
+         .integer = &settings.workers, .modes = POOL_MODES,
          .help = "threads or processes in the pool; default: the cores online"},
-        {.name = "split", .kind = CLI_FLAG, .flag = &settings.split,
-         .help = "pools: one task per piece of a number's divisor range, not per number"},
+        {.name = "split", .kind = CLI_FLAG, .flag = &settings.split, .modes = POOL_MODES,
+         .help = "one task per piece of a number's divisor range, not per number"},
         {.name = "piece-size", .kind = CLI_INT, .min = 1000, .max = 1000000000,
          .integer = &settings.piece_size, .given = &settings.piece_size_given,
-         .help = "with --split: odd candidates per piece (default 500000)"},
+         .modes = POOL_MODES, .help = "with --split: odd candidates per piece"},
         GIL_CLI_OPTIONS(&settings.gil),
         PIN_CLI_OPTION(&settings.pin),
     };
@@ -324,6 +319,9 @@ static struct settings parse_settings(int argc, char **argv)
                     "(quick), the notes' list four times (large).\n"
                     "One task per number keeps at most min(workers, tasks) cores busy, and the "
                     "last round may be short of tasks; --split evens the work out.",
+        .modes = mode_names,
+        .mode_help = "who tests the numbers",
+        .mode = &settings.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,

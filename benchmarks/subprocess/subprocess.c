@@ -80,21 +80,25 @@ static const char *const mode_names[] = {"sleep-seq", "sleep-parallel", "run",  
 static const char *const method_names[] = {"posix", "fork", NULL};
 
 static const struct cli_variant variants[] = {
-    {"sleep-seq", "--mode=sleep-seq"},
-    {"sleep-parallel", "--mode=sleep-parallel"},
-    {"run", "--mode=run"},
-    {"poll", "--mode=poll"},
-    {"encrypt", "--mode=encrypt"},
-    {"pipeline", "--mode=pipeline"},
-    {"timeout", "--mode=timeout"},
-    {"spawn-posix", "--mode=spawn --spawn=posix"},
-    {"spawn-fork", "--mode=spawn --spawn=fork"},
+    {"sleep-seq", MODE_SLEEP_SEQ, NULL},
+    {"sleep-parallel", MODE_SLEEP_PARALLEL, NULL},
+    {"run", MODE_RUN, NULL},
+    {"poll", MODE_POLL, NULL},
+    {"encrypt", MODE_ENCRYPT, NULL},
+    {"pipeline", MODE_PIPELINE, NULL},
+    {"timeout", MODE_TIMEOUT, NULL},
+    {"spawn-posix", MODE_SPAWN, "--spawn=posix"},
+    {"spawn-fork", MODE_SPAWN, "--spawn=fork"},
 };
+
+/* The modes that feed children through pipes, and those that sleep. */
+#define PIPED_MODES (CLI_MODE(MODE_ENCRYPT) | CLI_MODE(MODE_PIPELINE))
+#define SLEEP_MODES (CLI_MODE(MODE_SLEEP_SEQ) | CLI_MODE(MODE_SLEEP_PARALLEL))
 
 struct settings {
     int mode, method;
     long long children, seconds_ms, bytes, timeout_ms, parent_mb;
-    bool children_given, seconds_given, bytes_given, timeout_given, parent_mb_given;
+    bool children_given, seconds_given, bytes_given;
     struct cli_common common;
 };
 
@@ -665,28 +669,14 @@ static void check_nothing_left(struct report *report, int fds_before, bool child
 
 /* ---- the program -------------------------------------------------------- */
 
-#define BIT(mode) (1u << (mode))
-
-/* Options that apply to some modes only are refused with the others. */
-static void require_mode(bool given, const char *option, unsigned modes, int mode)
+/* The limits of the piped modes, which hold pipes and bytes per child. */
+static void check_piped_limits(const struct settings *s)
 {
-    if (given && !(modes & BIT(mode)))
-        fail_usage("--%s does not apply to --mode=%s", option, mode_names[mode]);
-}
-
-static void check_applicability(const struct settings *s)
-{
-    const unsigned sleeps = BIT(MODE_SLEEP_SEQ) | BIT(MODE_SLEEP_PARALLEL);
-    const unsigned piped = BIT(MODE_ENCRYPT) | BIT(MODE_PIPELINE);
-    require_mode(s->children_given, "children", sleeps | piped | BIT(MODE_SPAWN), s->mode);
-    require_mode(s->seconds_given, "seconds", sleeps | BIT(MODE_POLL), s->mode);
-    require_mode(s->bytes_given, "bytes", piped, s->mode);
-    require_mode(s->timeout_given, "timeout", BIT(MODE_TIMEOUT), s->mode);
-    require_mode(s->parent_mb_given, "parent-mb", BIT(MODE_SPAWN), s->mode);
-    if ((piped & BIT(s->mode)) && s->children > MAX_PIPED_CHILDREN)
+    bool piped = (PIPED_MODES & CLI_MODE(s->mode)) != 0;
+    if (piped && s->children > MAX_PIPED_CHILDREN)
         fail_usage("--children must be at most %d with --mode=%s: each child holds pipes open",
                    MAX_PIPED_CHILDREN, mode_names[s->mode]);
-    if ((piped & BIT(s->mode)) && s->children * s->bytes > MAX_TOTAL_BYTES)
+    if (piped && s->children * s->bytes > MAX_TOTAL_BYTES)
         fail_usage("--children times --bytes must be at most %lld MiB", MAX_TOTAL_BYTES >> 20);
 }
 
@@ -708,44 +698,45 @@ static long long default_children(const struct settings *s)
     }
 }
 
-/* The source's parameters at book size; quick keeps a test run short. */
-static void apply_defaults(struct settings *s)
+/* The defaults that depend on the mode as well as the size (cli's
+ * CLI_BY_SIZE cannot say those): the source's parameters at book size;
+ * quick keeps a test run short. */
+static void apply_mode_defaults(struct settings *s)
 {
-    bool quick = s->common.size == CLI_SIZE_QUICK, large = s->common.size == CLI_SIZE_LARGE;
+    bool large = s->common.size == CLI_SIZE_LARGE;
     if (!s->children_given)
         s->children = default_children(s);
-    if (!s->seconds_given)
-        s->seconds_ms = quick ? 20 : 1000;
     if (!s->bytes_given)
         s->bytes = large ? 4LL << 20 : s->mode == MODE_PIPELINE ? 100 : 10;
 }
 
 static struct settings parse_settings(int argc, char **argv)
 {
-    /* The defaults shown by --help are sleep-seq's; apply_defaults sets each
-     * mode's own when the option is not given. */
-    struct settings s = {.mode = MODE_SLEEP_SEQ, .method = PROC_POSIX_SPAWN, .children = 10,
-                         .seconds_ms = 1000, .bytes = 10, .timeout_ms = 100};
+    /* The defaults of --children and --bytes shown by --help are
+     * sleep-seq's and encrypt's; apply_mode_defaults sets each mode's own
+     * when the option is not given. */
+    struct settings s = {.method = PROC_POSIX_SPAWN, .children = 10, .bytes = 10,
+                         .timeout_ms = 100};
     const struct cli_option options[] = {
-        {.name = "mode", .kind = CLI_CHOICE, .help = "which step of the item to run",
-         .choices = mode_names, .choice = &s.mode},
         {.name = "spawn", .kind = CLI_CHOICE, .choices = method_names, .choice = &s.method,
-         .help = "how children are started: posix (posix_spawn, default) or fork (fork + exec)"},
+         .help = "how children are started: posix (posix_spawn) or fork (fork + exec)"},
         {.name = "children", .kind = CLI_INT, .min = 1, .max = MAX_CHILDREN,
          .integer = &s.children, .given = &s.children_given,
+         .modes = SLEEP_MODES | PIPED_MODES | CLI_MODE(MODE_SPAWN),
          .help = "how many children: sleep-* 10, encrypt and pipeline 3, spawn 100"},
         {.name = "seconds", .kind = CLI_DECIMAL, .decimals = MS_DECIMALS, .min = 0,
          .max = 60000, .integer = &s.seconds_ms, .given = &s.seconds_given,
-         .help = "sleep-*, poll: seconds each child sleeps (quick 0.02; poll 0.000001)"},
+         .by_size = CLI_BY_SIZE(20, 1000, 1000), .modes = SLEEP_MODES | CLI_MODE(MODE_POLL),
+         .help = "seconds each child sleeps (poll's default: 0.000001, the book's)"},
         {.name = "bytes", .kind = CLI_INT, .min = 1, .max = MAX_BYTES, .integer = &s.bytes,
-         .given = &s.bytes_given,
+         .given = &s.bytes_given, .modes = PIPED_MODES,
          .help = "random bytes fed to each child: encrypt 10, pipeline 100, large 4 MiB"},
         {.name = "timeout", .kind = CLI_DECIMAL, .decimals = MS_DECIMALS, .min = 1, .max = 5000,
-         .integer = &s.timeout_ms, .given = &s.timeout_given,
-         .help = "timeout: seconds to wait for `sleep 10` before terminating it"},
+         .integer = &s.timeout_ms, .modes = CLI_MODE(MODE_TIMEOUT),
+         .help = "seconds to wait for `sleep 10` before terminating it"},
         {.name = "parent-mb", .kind = CLI_INT, .min = 0, .max = 4096, .integer = &s.parent_mb,
-         .given = &s.parent_mb_given,
-         .help = "spawn: MiB the parent allocates and touches first, to see fork's cost grow"},
+         .modes = CLI_MODE(MODE_SPAWN),
+         .help = "MiB the parent allocates and touches first, to see fork's cost grow"},
     };
     const struct cli_program program = {
         .name = "subprocess",
@@ -753,14 +744,17 @@ static struct settings parse_settings(int argc, char **argv)
                    "chain them through pipes, stop them on a timeout (Effective Python item 52).",
         .epilogue = "encrypt and pipeline run the openssl command (Debian package openssl).\n"
                     "Every run also checks that no child and no open descriptor is left.",
+        .modes = mode_names,
+        .mode_help = "which step of the item to run",
+        .mode = &s.mode,
         .options = options,
         .n_options = sizeof options / sizeof options[0],
         .variants = variants,
         .n_variants = sizeof variants / sizeof variants[0],
     };
     cli_parse_or_exit(&program, argc, argv, &s.common);
-    apply_defaults(&s);
-    check_applicability(&s);
+    apply_mode_defaults(&s);
+    check_piped_limits(&s);
     return s;
 }
 
