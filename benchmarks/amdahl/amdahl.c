@@ -260,12 +260,10 @@ static struct settings parse_settings(int argc, char **argv)
         .mode_help = "threads: the parallel part in --workers threads; seq: all on the main "
                      "thread",
         .mode = &settings.mode,
-        .options = options,
-        .n_options = sizeof options / sizeof options[0],
+        CLI_OPTIONS(options),
         .variants = variants,
         .n_variants = make_variants(cores),
-        .sweep = sweep,
-        .n_sweep = sizeof sweep / sizeof sweep[0],
+        CLI_SWEEP(sweep),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     if (settings.mode == MODE_SEQ)

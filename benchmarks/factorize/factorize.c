@@ -447,12 +447,9 @@ static struct settings parse_settings(int argc, char **argv)
         .modes = mode_names,
         .mode_help = "how the numbers are factorized",
         .mode = &settings.mode,
-        .options = options,
-        .n_options = sizeof options / sizeof options[0],
-        .variants = variants,
-        .n_variants = sizeof variants / sizeof variants[0],
-        .sweep = sweep,
-        .n_sweep = sizeof sweep / sizeof sweep[0],
+        CLI_OPTIONS(options),
+        CLI_VARIANTS(variants),
+        CLI_SWEEP(sweep),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);

@@ -389,10 +389,8 @@ static struct settings parse_settings(int argc, char **argv)
         .modes = mode_names,
         .mode_help = "walk: one thread through every state",
         .mode = &settings.mode,
-        .options = options,
-        .n_options = sizeof options / sizeof options[0],
-        .variants = variants,
-        .n_variants = sizeof variants / sizeof variants[0],
+        CLI_OPTIONS(options),
+        CLI_VARIANTS(variants),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     return settings;

@@ -274,9 +274,6 @@ static void check_combinations(const struct settings *settings)
 {
     if (settings->piece_size_given && !settings->split)
         fail_usage("--piece-size applies only with --split");
-    if (settings->gil.enabled && settings->mode == MODE_PROCESS_POOL)
-        fail_usage("--gil applies to seq and thread-pool: each worker process would have a GIL "
-                   "of its own, as with multiprocessing");
     gil_options_check(&settings->gil);
     size_t total = 0;
     for (size_t i = 0; settings->split && i < settings->n_numbers; i++)
@@ -307,7 +304,9 @@ static struct settings parse_settings(int argc, char **argv)
         {.name = "piece-size", .kind = CLI_INT, .min = 1000, .max = 1000000000,
          .integer = &settings.piece_size, .given = &settings.piece_size_given,
          .modes = POOL_MODES, .help = "with --split: odd candidates per piece"},
-        GIL_CLI_OPTIONS(&settings.gil),
+        /* Not the process pool: each worker process would have a GIL of its
+         * own, as with multiprocessing. */
+        GIL_CLI_OPTIONS_FOR(&settings.gil, CLI_MODE(MODE_SEQ) | CLI_MODE(MODE_THREAD_POOL)),
         PIN_CLI_OPTION(&settings.pin),
     };
     const struct cli_program program = {
@@ -322,12 +321,9 @@ static struct settings parse_settings(int argc, char **argv)
         .modes = mode_names,
         .mode_help = "who tests the numbers",
         .mode = &settings.mode,
-        .options = options,
-        .n_options = sizeof options / sizeof options[0],
-        .variants = variants,
-        .n_variants = sizeof variants / sizeof variants[0],
-        .sweep = sweep,
-        .n_sweep = sizeof sweep / sizeof sweep[0],
+        CLI_OPTIONS(options),
+        CLI_VARIANTS(variants),
+        CLI_SWEEP(sweep),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
