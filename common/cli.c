@@ -378,6 +378,11 @@ static void describe_option(const struct cli_program *program, const struct cli_
         snprintf(facts + used, sizeof facts - used, "%sonly with --mode=%s", used ? "; " : "",
                  words);
     }
+    if (option->needs != NULL) {
+        size_t used = strlen(facts);
+        snprintf(facts + used, sizeof facts - used, "%sonly with --%s", used ? "; " : "",
+                 option->needs);
+    }
     if (facts[0] != '\0')
         snprintf(help, help_size, "%s (%s)", option->help, facts);
     else
@@ -452,8 +457,18 @@ static bool mode_listed(const struct cli_program *program, int m)
     return false;
 }
 
-static enum cli_status check_option(const struct cli_option *option, size_t n_modes,
-                                    char *error, size_t size)
+/* The index of PROGRAM's flag named NAME, or -1. */
+static int find_flag(const struct cli_program *program, const char *name)
+{
+    for (size_t i = 0; i < program->n_options; i++)
+        if (program->options[i].kind == CLI_FLAG && strcmp(program->options[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static enum cli_status check_option(const struct cli_program *program,
+                                    const struct cli_option *option, size_t n_modes, char *error,
+                                    size_t size)
 {
     static const char *const common_names[] = {"mode", "size",  "json",       "help",
                                                "list", "sweep", "size-sweep", NULL};
@@ -463,6 +478,9 @@ static enum cli_status check_option(const struct cli_option *option, size_t n_mo
     if (option->modes >> n_modes != 0)
         return defect(error, size, "--%s applies to a mode the program does not have",
                       option->name);
+    if (option->needs != NULL && find_flag(program, option->needs) < 0)
+        return defect(error, size, "--%s needs --%s, which is no flag of the program",
+                      option->name, option->needs);
     if (!option->by_size.set)
         return CLI_RUN;
     if (option->kind != CLI_INT && option->kind != CLI_DECIMAL)
@@ -501,7 +519,8 @@ static enum cli_status check_program(const struct cli_program *program, char *er
                           "would never time it",
                           program->modes[m]);
     for (size_t i = 0; i < program->n_options; i++) {
-        enum cli_status status = check_option(&program->options[i], n_modes, error, size);
+        enum cli_status status =
+            check_option(program, &program->options[i], n_modes, error, size);
         if (status != CLI_RUN)
             return status;
     }
@@ -509,7 +528,8 @@ static enum cli_status check_program(const struct cli_program *program, char *er
 }
 
 /* After the whole line is read: the defaults by size of the options not
- * given, and the options given with a mode they do not apply to. */
+ * given, and the options given with a mode they do not apply to or without
+ * the flag they need. */
 static enum cli_status settle_options(const struct cli_program *program, enum cli_size size,
                                       const bool *given, char *error, size_t error_size)
 {
@@ -524,6 +544,9 @@ static enum cli_status settle_options(const struct cli_program *program, enum cl
             return bad(error, error_size, "--%s applies only with --mode=%s, not --mode=%s",
                        option->name, words, program->modes[mode]);
         }
+        if (given[i] && option->needs != NULL && !given[find_flag(program, option->needs)])
+            return bad(error, error_size, "--%s applies only with --%s", option->name,
+                       option->needs);
     }
     return CLI_RUN;
 }

@@ -7,8 +7,8 @@
  * series name a mode by that enum, so --mode's choices and --list are one
  * list: a mode that no variant selects is a defect that stops the program
  * before it parses anything.  An option declares where it applies
- * (CLI_MODE bits) and its default at each size (CLI_BY_SIZE), and --help
- * prints both.
+ * (CLI_MODE bits, a flag it needs) and its default at each size
+ * (CLI_BY_SIZE), and --help prints them.
  * Options are written --name=value or --name value.  Nothing is guessed: a
  * value that is not exactly an integer (or decimal) in range, an unknown
  * choice, an unknown option, an option given twice, a missing value or an
@@ -66,6 +66,10 @@ struct cli_option {
     /* The modes where the option means something, CLI_MODE(A) | CLI_MODE(B);
      * given with another --mode it is an error.  0: every mode. */
     unsigned modes;
+    /* The name of a CLI_FLAG of the same table that must be given too
+     * ("gil" for --switch-interval-ms); given without it, the option is an
+     * error.  NULL: none. */
+    const char *needs;
 };
 
 /* The defaults of an option at --size=quick, book and large. */
@@ -189,7 +193,7 @@ void cli_format_decimal(long long value, int decimals, char *buf, size_t size);
  * common ones, after setting COMMON to its defaults.  After the line is
  * read, each option with CLI_BY_SIZE that was not given takes its value at
  * the --size given, and an option given with a mode outside its CLI_MODE
- * bits is refused.  --help, --list, --sweep and --size-sweep print on OUT;
+ * bits, or without the flag it needs, is refused.  --help, --list, --sweep and --size-sweep print on OUT;
  * given together, the first of these in that order wins.  On CLI_BAD and
  * CLI_DEFECT a one-line message, without the program's name, is in ERROR. */
 enum cli_status cli_parse(const struct cli_program *program, int argc, char **argv,

@@ -134,12 +134,6 @@ static void drop_gil(struct gil_thread *thread, bool final)
 
 /* ---- set up and tear down ---------------------------------------------- */
 
-void gil_options_check(const struct gil_options *options)
-{
-    if (options->interval_given && !options->enabled)
-        fail_usage("--switch-interval-ms applies only with --gil");
-}
-
 const char *gil_variant_name(const struct gil_options *options, const char *base, char *name,
                              size_t size)
 {

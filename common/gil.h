@@ -25,7 +25,6 @@
  *
  *   struct gil_options gil = GIL_OPTIONS_DEFAULT;        in the settings
  *   GIL_CLI_OPTIONS(&gil),                               in the cli_option table
- *   gil_options_check(&gil);                             after cli_parse_or_exit
  *   gil_init(&gil);                                      before the threads start
  *   gil_thread_begin(); ... gil_thread_end();            around each thread's work
  *   if (++i % GIL_CHECK_EVERY == 0) gil_checkpoint();    in CPU-bound loops
@@ -87,11 +86,10 @@ extern "C" {
 struct gil_options {
     bool enabled;
     long long switch_interval_ms;
-    bool interval_given;
 };
 
-/* Positional, so that C++ tests can use it too: enabled, interval, given. */
-#define GIL_OPTIONS_DEFAULT {false, GIL_DEFAULT_INTERVAL_MS, false}
+/* Positional, so that C++ tests can use it too: enabled, interval. */
+#define GIL_OPTIONS_DEFAULT {false, GIL_DEFAULT_INTERVAL_MS}
 
 /* Two cli_option initializers, for the end of a program's option table:
  * --gil and --switch-interval-ms=N, stored in *OPTIONS, for the modes whose
@@ -102,17 +100,14 @@ struct gil_options {
      .help = "emulate CPython's GIL: one thread at a time runs the CPU-bound work"},          \
     {                                                                                         \
         .name = "switch-interval-ms", .kind = CLI_INT, .min = 1, .max = GIL_MAX_INTERVAL_MS,   \
-        .integer = &(options)->switch_interval_ms, .given = &(options)->interval_given,      \
-        .modes = (modes_mask),                                                                \
-        .help = "with --gil: how long a waiting thread lets the holder run before it asks "   \
+        .integer = &(options)->switch_interval_ms, .modes = (modes_mask), .needs = "gil",    \
+        .help = "how long a waiting thread lets the holder run before it asks "              \
                 "for the GIL (sys.setswitchinterval)"                                          \
     }
 
 /* GIL_CLI_OPTIONS_FOR every mode. */
 #define GIL_CLI_OPTIONS(options) GIL_CLI_OPTIONS_FOR(options, 0)
 
-/* Refuses --switch-interval-ms without --gil (fail_usage: one line, exit 2). */
-void gil_options_check(const struct gil_options *options);
 
 /* The --list name of a variant: BASE, with "-gil" after it under --gil
  * ("threads" -> "threads-gil"), written into NAME (SIZE bytes); returns NAME. */

@@ -575,7 +575,6 @@ static struct settings parse_settings(int argc, char **argv)
         CLI_VARIANTS(variants),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
-    gil_options_check(&settings.gil);
     check_run_length(&settings);
     return settings;
 }

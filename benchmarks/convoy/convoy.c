@@ -185,7 +185,6 @@ static struct settings parse_settings(int argc, char **argv)
         CLI_VARIANTS(variants),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
-    gil_options_check(&settings.gil);
     if ((double)settings.ops * (double)settings.wait_us / 1e6 > MAX_WAITING_S)
         fail_usage("--ops=%lld x --wait-us=%lld is more than %d s of waiting", settings.ops,
                    settings.wait_us, MAX_WAITING_S);

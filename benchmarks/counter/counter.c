@@ -444,7 +444,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
-    gil_options_check(&settings.gil);
     unlocked_increments(&settings);
     return settings;
 }

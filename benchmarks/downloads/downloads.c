@@ -669,7 +669,6 @@ static double lower_bound_s(const struct settings *s)
 
 static void check_combinations(const struct settings *s)
 {
-    gil_options_check(&s->gil);
     if (s->requests * s->bytes > MAX_TRAFFIC)
         fail_usage("--requests x --bytes is more than 1 GiB of downloads: ask for less");
     if (lower_bound_s(s) > MAX_EXPECTED_S)

@@ -375,7 +375,7 @@ static const struct cli_variant variants[] = {
 
 struct settings {
     int mode;
-    bool split, workers_given;
+    bool split;
     long long workers;
     uint64_t numbers[CLI_MAX_POSITIONAL];
     size_t n_numbers;
@@ -430,8 +430,8 @@ static struct settings parse_settings(int argc, char **argv)
         {.name = "split", .kind = CLI_FLAG, .flag = &settings.split, .modes = PARALLEL_MODES,
          .help = "cut every number's range into --workers equal chunks"},
         {.name = "workers", .kind = CLI_INT, .min = 1, .max = 1024, .integer = &settings.workers,
-         .given = &settings.workers_given, .modes = PARALLEL_MODES,
-         .help = "with --split: threads or processes sharing the work; default: online cores"},
+         .modes = PARALLEL_MODES, .needs = "split",
+         .help = "threads or processes sharing the work; default: online cores"},
         GIL_CLI_OPTIONS(&settings.gil),
         PIN_CLI_OPTION(&settings.pin),
     };
@@ -453,9 +453,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
-    if (settings.workers_given && !settings.split)
-        fail_usage("--workers applies only with --split");
-    gil_options_check(&settings.gil);
     parse_numbers(&settings);
     if (settings.n_numbers == 0)
         default_numbers(&settings);

@@ -575,7 +575,6 @@ static struct settings parse_settings(int argc, char **argv)
         CLI_SWEEP(sweep),
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
-    gil_options_check(&settings.gil);
     double io_s = (double)(settings.rows * settings.cols * settings.generations) *
                   (double)settings.io_us / 1e6;
     if (settings.mode == MODE_SEQ && io_s > 3600)

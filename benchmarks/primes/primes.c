@@ -227,7 +227,7 @@ static const uint64_t quick_numbers[] = {10000000000037, 10000001000029, 1000000
 
 struct settings {
     int mode;
-    bool split, piece_size_given;
+    bool split;
     long long workers, piece_size;
     uint64_t numbers[CLI_MAX_POSITIONAL];
     size_t n_numbers;
@@ -272,9 +272,6 @@ static size_t pieces_of(uint64_t n, uint64_t piece_size)
 
 static void check_combinations(const struct settings *settings)
 {
-    if (settings->piece_size_given && !settings->split)
-        fail_usage("--piece-size applies only with --split");
-    gil_options_check(&settings->gil);
     size_t total = 0;
     for (size_t i = 0; settings->split && i < settings->n_numbers; i++)
         total += pieces_of(settings->numbers[i], (uint64_t)settings->piece_size);
@@ -302,8 +299,8 @@ static struct settings parse_settings(int argc, char **argv)
         {.name = "split", .kind = CLI_FLAG, .flag = &settings.split, .modes = POOL_MODES,
          .help = "one task per piece of a number's divisor range, not per number"},
         {.name = "piece-size", .kind = CLI_INT, .min = 1000, .max = 1000000000,
-         .integer = &settings.piece_size, .given = &settings.piece_size_given,
-         .modes = POOL_MODES, .help = "with --split: odd candidates per piece"},
+         .integer = &settings.piece_size, .needs = "split",
+         .modes = POOL_MODES, .help = "odd candidates per piece"},
         /* Not the process pool: each worker process would have a GIL of its
          * own, as with multiprocessing. */
         GIL_CLI_OPTIONS_FOR(&settings.gil, CLI_MODE(MODE_SEQ) | CLI_MODE(MODE_THREAD_POOL)),

@@ -144,7 +144,6 @@ static struct settings parse_settings(int argc, char **argv)
     };
     cli_parse_or_exit(&program, argc, argv, &settings.common);
     pin_set_policy(settings.pin);
-    gil_options_check(&settings.gil);
     sum_squares_check_range(settings.base, settings.tasks);
     return settings;
 }

@@ -187,12 +187,13 @@ cli_option option(const char *name, cli_kind kind, long long min = 0, long long 
 
 // A small program description and a parse of a command line against it:
 // --workers (any mode), --split (threads only), --serial (a decimal),
-// --file (text), --rounds (defaults by size: 2 quick, 10 book, 100 large).
+// --file (text), --rounds (defaults by size: 2 quick, 10 book, 100 large),
+// --piece (only with --split).
 struct Parse {
     int mode = -1;
     long long workers = 4;
     long long serial = 50;
-    long long rounds = -1;
+    long long rounds = -1, piece = 3;
     bool split = false, workers_given = false;
     const char *file = nullptr;
     cli_common common{};
@@ -205,7 +206,7 @@ struct Parse {
     {
         cli_option options[] = {option("workers", CLI_INT, 1, 64), option("split", CLI_FLAG),
                                 option("serial", CLI_DECIMAL, 0, 1000), option("file", CLI_TEXT),
-                                option("rounds", CLI_INT, 1, 1000)};
+                                option("rounds", CLI_INT, 1, 1000), option("piece", CLI_INT, 1, 9)};
         options[0].integer = &workers;
         options[0].given = &workers_given;
         options[1].flag = &split;
@@ -218,10 +219,12 @@ struct Parse {
         options[3].help = "a file";
         options[4].integer = &rounds;
         options[4].by_size = {true, {2, 10, 100}};
+        options[5].integer = &piece;
+        options[5].needs = "split";
         const cli_variant variants[] = {{"seq", SEQ, nullptr}, {"threads", THREADS, nullptr}};
         const cli_program program = {"demo",    "A demo.", positional, "More.",
                                      modes,     "variant", &mode,      options,
-                                     5,         variants,  2,          sweep,
+                                     6,         variants,  2,          sweep,
                                      sweep != nullptr ? 2u : 0u, size_sweep};
         Outcome outcome = parse_with(program, std::move(args));
         status = outcome.status;
@@ -539,8 +542,24 @@ TEST_F(Defect, AnOptionNamedLikeACommonOne)
     expect_defect("--mode is an option of every program");
 }
 
+TEST_F(Defect, AnOptionThatNeedsAFlagTheProgramLacks)
+{
+    options[0].needs = "gil";
+    expect_defect("--count needs --gil, which is no flag of the program");
+}
+
 TEST_F(Defect, NoModes)
 {
     program.modes = nullptr;
     expect_defect("a program needs 1 to 32 modes");
+}
+
+TEST(Parse, RefusesAnOptionWithoutTheFlagItNeeds)
+{
+    EXPECT_EQ(Parse({"--mode=threads", "--piece=4"}).error, "--piece applies only with --split");
+    Parse parse({"--piece=4", "--mode=threads", "--split"});
+    EXPECT_EQ(parse.status, CLI_RUN) << parse.error;
+    EXPECT_EQ(parse.piece, 4);
+    EXPECT_NE(Parse({"--help"}).out.find("piece (1..9, default 3; only with --split)"),
+              std::string::npos);
 }

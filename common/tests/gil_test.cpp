@@ -304,16 +304,6 @@ TEST_F(Gil, ReportWithoutGilSaysSo)
     EXPECT_EQ(get(get(root.get(), "metrics"), "gil_switches"), nullptr);
 }
 
-TEST(GilOptions, IntervalWithoutGilIsAUsageError)
-{
-    GTEST_FLAG_SET(death_test_style, "threadsafe");
-    gil_options options = GIL_OPTIONS_DEFAULT;
-    options.interval_given = true;
-    EXPECT_EXIT(gil_options_check(&options), ::testing::ExitedWithCode(2), "--gil");
-    options.enabled = true;
-    gil_options_check(&options); // fine with --gil
-}
-
 // Lock.acquire: a mutex held by a thread that waits for the GIL is waited
 // for with the GIL released, else the two would wait for each other.
 TEST_F(Gil, AMutexIsAwaitedWithTheGilReleased)
